@@ -1,0 +1,60 @@
+"""disclosure: coordinated vulnerability disclosure you host yourself."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from disclosure.db import make_engine, utcnow
+from disclosure.settings import PROJECT_ROOT, load_settings
+
+__version__ = "0.1.0"
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the web application from configuration (see disclosure.settings)."""
+    from disclosure.accounts import api as accounts_api
+    from disclosure.accounts import web as accounts_web
+    from disclosure.http import csrf, meta
+    from disclosure.http.context import Services
+    from disclosure.http.errors import register_error_handlers
+    from disclosure.http.hooks import register_hooks
+    from disclosure.programs import web as programs_web
+
+    settings = load_settings(overrides)
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
+        SESSION_COOKIE_SECURE=settings.is_production,
+        PREFERRED_URL_SCHEME="https" if settings.is_production else "http",
+    )
+    app.extensions["disclosure"] = Services(
+        settings=settings, engine=make_engine(settings.sqlalchemy_url), clock=utcnow
+    )
+    app.jinja_env.globals["csrf_token"] = csrf.csrf_token
+    register_hooks(app)
+    register_error_handlers(app)
+    for blueprint in (
+        meta.blueprint,
+        accounts_web.blueprint,
+        accounts_api.blueprint,
+        programs_web.blueprint,
+    ):
+        app.register_blueprint(blueprint)
+    if settings.scheduler_in_process:
+        from disclosure.scheduler import start_in_process
+
+        start_in_process(app)
+    return app

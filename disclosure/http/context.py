@@ -1,0 +1,92 @@
+"""Per-request state: the database session, the clock, the principal and the audit actor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app, g, request
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from disclosure.audit.service import Actor
+from disclosure.crypto import Keyring
+from disclosure.policy import ANONYMOUS, Principal
+from disclosure.settings import Settings
+
+
+@dataclass
+class Services:
+    """What the app was built with; stored in app.extensions["disclosure"]."""
+
+    settings: Settings
+    engine: Engine
+    clock: Callable[[], datetime]
+    _keyring: Keyring | None = field(default=None, repr=False)
+
+    def keyring(self) -> Keyring:
+        """The server's GnuPG keyring, opened on first use (raises GpgUnavailable)."""
+        if self._keyring is None:
+            cfg = self.settings
+            self._keyring = Keyring(
+                cfg.gnupg_home_path, binary=cfg.gnupg_binary, passphrase=cfg.key_passphrase
+            )
+        return self._keyring
+
+
+def services() -> Services:
+    return current_app.extensions["disclosure"]
+
+
+def settings() -> Settings:
+    return services().settings
+
+
+def db() -> Session:
+    """The request's database session, committed after a successful response."""
+    if "db" not in g:
+        g.db = Session(services().engine, expire_on_commit=False)
+    return g.db
+
+
+def now() -> datetime:
+    """The request's notion of now (fixed for the whole request)."""
+    if "now" not in g:
+        g.now = services().clock()
+    return g.now
+
+
+def principal() -> Principal:
+    return g.get("principal", ANONYMOUS)
+
+
+def client_ip() -> str:
+    return (request.remote_addr or "")[:45]
+
+
+def actor() -> Actor:
+    """The audit actor for this request."""
+    user = principal().user
+    if user is None:
+        return Actor(user_id=None, label="anonymous", ip_address=client_ip())
+    return Actor(user_id=user.id, label=user.email, ip_address=client_ip())
+
+
+def mark_for_rollback() -> None:
+    """Discard the request's writes instead of committing them."""
+    g.rollback = True
+
+
+def finish_transaction(status_code: int) -> None:
+    """Commit unless the request failed; called once per request."""
+    session: Session | None = g.pop("db", None)
+    if session is None:
+        return
+    try:
+        if g.get("rollback") or status_code >= 500:
+            session.rollback()
+        else:
+            session.commit()
+    finally:
+        session.close()

@@ -1,0 +1,89 @@
+"""Request hooks: who is asking, CSRF, deny-by-default access, and the transaction."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, Response, current_app, g, redirect, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from disclosure.accounts import sessions, tokens
+from disclosure.errors import Forbidden, Unauthenticated
+from disclosure.http import csrf
+from disclosure.http.context import db, finish_transaction, now, settings
+from disclosure.http.headers import add_security_headers
+from disclosure.policy import Principal, check_endpoint
+
+# Endpoints a user who must choose a new password can still reach.
+_PASSWORD_RESET_ENDPOINTS = frozenset(
+    {"accounts.password", "accounts.logout", "static", "meta_api.health"}
+)
+
+
+def session_limits() -> sessions.SessionLimits:
+    cfg = settings()
+    return sessions.SessionLimits(
+        lifetime=timedelta(hours=cfg.session_lifetime_hours),
+        idle=timedelta(minutes=cfg.session_idle_minutes),
+    )
+
+
+def load_principal() -> Principal:
+    """The principal for this request, from a bearer token or the session cookie."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            raise Unauthenticated("Use the header 'Authorization: Bearer <token>'.")
+        found = tokens.load_token(db(), raw.strip(), now=now())
+        if found is None:
+            raise Unauthenticated("The token is invalid, expired or revoked.")
+        token, user = found
+        g.via_bearer = True
+        return Principal(user=user, token_id=token.id, token_scopes=token.scope_set)
+    cookie_value = request.cookies.get(csrf.cookie_names()[0])
+    if cookie_value:
+        found_session = sessions.load_session(
+            db(), cookie_value, limits=session_limits(), now=now()
+        )
+        if found_session is not None:
+            row, user = found_session
+            g.session_cookie_value = cookie_value
+            return Principal(user=user, session_id=row.id)
+    return Principal()
+
+
+def before_request() -> Response | None:
+    if request.routing_exception is not None:
+        raise request.routing_exception  # 404 or 405, answered in our error shape
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()  # before anything reads the body
+    g.principal = load_principal()
+    csrf.check_csrf()
+    check_endpoint(g.principal, current_app.view_functions.get(request.endpoint or ""))
+    user = g.principal.user
+    if user and user.must_change_password and request.endpoint not in _PASSWORD_RESET_ENDPOINTS:
+        if request.path.startswith("/api/"):
+            raise Forbidden("Choose a new password in the web console before using the API.")
+        return redirect(url_for("accounts.password"))
+    return None
+
+
+def after_request(response: Response) -> Response:
+    finish_transaction(response.status_code)
+    csrf.set_presession_cookie(response)
+    return add_security_headers(response)
+
+
+def teardown_request(_exc: BaseException | None) -> None:
+    session = g.pop("db", None)
+    if session is not None:  # the request ended before after_request ran
+        session.rollback()
+        session.close()
+
+
+def register_hooks(app: Flask) -> None:
+    app.before_request(before_request)
+    app.after_request(after_request)
+    app.teardown_request(teardown_request)

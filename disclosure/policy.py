@@ -1,0 +1,152 @@
+"""All authorization. Every endpoint is denied unless it is marked public or names a permission.
+
+Roles grant permissions; an API token can narrow them further with its scopes but never widen
+them. Resource-level questions (is this member of that program?) are answered here too, so no
+view or service decides a permission on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from disclosure.accounts.models import TokenScope, User, UserRole
+from disclosure.errors import Forbidden, Unauthenticated
+
+
+class Permission(StrEnum):
+    """Everything someone can be allowed to do, as "resource:action"."""
+
+    ACCOUNT_SELF = "account:self"  # own profile, password, sessions and tokens
+    REPORTS_SUBMIT = "reports:submit"
+    REPORTS_READ_OWN = "reports:read-own"
+    CASES_READ = "cases:read"
+    CASES_WRITE = "cases:write"
+    ADVISORIES_PUBLISH = "advisories:publish"
+    USERS_ADMIN = "users:admin"  # accounts, roles, everyone's sessions and tokens
+    AUDIT_READ = "audit:read"
+
+
+ROLE_GRANTS: dict[UserRole, frozenset[Permission]] = {
+    UserRole.RESEARCHER: frozenset(
+        {Permission.ACCOUNT_SELF, Permission.REPORTS_SUBMIT, Permission.REPORTS_READ_OWN}
+    ),
+    UserRole.VENDOR: frozenset(
+        {
+            Permission.ACCOUNT_SELF,
+            Permission.REPORTS_SUBMIT,
+            Permission.REPORTS_READ_OWN,
+            Permission.CASES_READ,
+            Permission.CASES_WRITE,
+            Permission.ADVISORIES_PUBLISH,
+        }
+    ),
+    UserRole.ADMIN: frozenset(Permission),
+}
+
+# The token scope a permission needs when the request carries a bearer token.
+# ACCOUNT_SELF needs none: any valid token may ask who it belongs to.
+SCOPE_FOR: dict[Permission, TokenScope | None] = {
+    Permission.ACCOUNT_SELF: None,
+    Permission.REPORTS_SUBMIT: TokenScope.REPORTS_SUBMIT,
+    Permission.REPORTS_READ_OWN: TokenScope.REPORTS_SUBMIT,
+    Permission.CASES_READ: TokenScope.CASES_READ,
+    Permission.CASES_WRITE: TokenScope.CASES_WRITE,
+    Permission.ADVISORIES_PUBLISH: TokenScope.ADVISORIES_PUBLISH,
+    Permission.USERS_ADMIN: TokenScope.ADMIN,
+    Permission.AUDIT_READ: TokenScope.ADMIN,
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a user through a browser session or a token, or nobody."""
+
+    user: User | None = None
+    session_id: str | None = None
+    token_id: int | None = None
+    token_scopes: frozenset[TokenScope] = field(default_factory=frozenset)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user is not None
+
+    @property
+    def via_token(self) -> bool:
+        return self.token_id is not None
+
+    @property
+    def user_id(self) -> int | None:
+        return self.user.id if self.user else None
+
+
+ANONYMOUS = Principal()
+
+
+def can(principal: Principal, permission: Permission) -> bool:
+    """Whether the principal's role grants the permission and its token (if any) allows it."""
+    user = principal.user
+    if user is None or not user.is_active:
+        return False
+    if permission not in ROLE_GRANTS[user.role]:
+        return False
+    if principal.via_token:
+        needed = SCOPE_FOR[permission]
+        return (
+            needed is None
+            or needed in principal.token_scopes
+            or (TokenScope.ADMIN in principal.token_scopes and user.role is UserRole.ADMIN)
+        )
+    return True
+
+
+def authorize(principal: Principal, permission: Permission) -> None:
+    """Raise Unauthenticated for nobody, Forbidden for somebody lacking the permission."""
+    if not principal.is_authenticated:
+        raise Unauthenticated("Sign in or send a bearer token to do this.")
+    if not can(principal, permission):
+        if principal.via_token and SCOPE_FOR[permission] not in principal.token_scopes:
+            raise Forbidden(f"This token lacks the scope {SCOPE_FOR[permission]}.")
+        raise Forbidden("Your account is not allowed to do this.")
+
+
+# --- endpoint markers -------------------------------------------------------------------------
+
+View = TypeVar("View", bound=Callable[..., Any])
+PUBLIC_ATTRIBUTE = "_disclosure_public"
+PERMISSION_ATTRIBUTE = "_disclosure_permission"
+
+
+def public(view: View) -> View:
+    """Mark a view as reachable by anyone, signed in or not."""
+    setattr(view, PUBLIC_ATTRIBUTE, True)
+    return view
+
+
+def requires(permission: Permission) -> Callable[[View], View]:
+    """Mark a view as needing `permission`; checked before the view runs."""
+
+    def mark(view: View) -> View:
+        setattr(view, PERMISSION_ATTRIBUTE, permission)
+        return view
+
+    return mark
+
+
+def endpoint_rule(view: Callable[..., Any]) -> Permission | bool | None:
+    """The view's declared access: a Permission, True for public, None when undeclared."""
+    if getattr(view, PUBLIC_ATTRIBUTE, False):
+        return True
+    return getattr(view, PERMISSION_ATTRIBUTE, None)
+
+
+def check_endpoint(principal: Principal, view: Callable[..., Any] | None) -> None:
+    """Deny by default: an undeclared endpoint is refused for everyone."""
+    rule = endpoint_rule(view) if view is not None else None
+    if rule is True:
+        return
+    if rule is None:
+        raise Forbidden("This endpoint has no access rule and is closed.")
+    authorize(principal, rule)

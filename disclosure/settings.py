@@ -1,0 +1,171 @@
+"""Typed, frozen settings from config/defaults.toml, DISCLOSURE_CONFIG and DISCLOSURE_* env."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = PROJECT_ROOT / "config"
+ENV_PREFIX = "DISCLOSURE_"
+
+
+class SettingsError(Exception):
+    """Invalid configuration; the message is one line that names the setting."""
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+    TEST = "test"
+
+
+class Settings(BaseModel):
+    """Every setting of a deployment; see config/defaults.toml for what each one means."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    env: Environment = Environment.DEVELOPMENT
+    secret_key: str = ""
+    instance_path: Path = Path("instance")
+    database_url: str = ""
+    base_url: str = "http://127.0.0.1:5000"
+    gnupg_home: Path | None = None
+    gnupg_binary: str = "gpg"
+    key_passphrase: str = ""
+    smtp_url: str = ""
+    mail_from: str = "disclosure@localhost"
+    session_lifetime_hours: int = Field(336, ge=1)
+    session_idle_minutes: int = Field(720, ge=1)
+    login_max_failures: int = Field(5, ge=1)
+    login_lockout_minutes: int = Field(15, ge=1)
+    token_default_days: int = Field(90, ge=1)
+    max_request_bytes: int = Field(27_262_976, ge=1024)
+    max_attachment_bytes: int = Field(10_485_760, ge=1)
+    max_attachments_total_bytes: int = Field(26_214_400, ge=1)
+    scheduler_in_process: bool = False
+    workers: int = Field(2, ge=1, le=64)
+    log_level: str = "INFO"
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_is_http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_supported(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level_is_known(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.PRODUCTION
+
+    @property
+    def gnupg_home_path(self) -> Path:
+        return self.gnupg_home or self.instance_path / "gnupg"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.instance_path / 'disclosure.sqlite3')}"
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Merge defaults, the DISCLOSURE_CONFIG file, the environment and overrides; validate."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = _read_toml(CONFIG_DIR / "defaults.toml")
+    if config_file := environ.get(ENV_PREFIX + "CONFIG"):
+        values.update(_read_toml(Path(config_file)))
+    known = Settings.model_fields
+    for name, raw in environ.items():
+        key = name.removeprefix(ENV_PREFIX).lower()
+        if name.startswith(ENV_PREFIX) and key in known:
+            values[key] = raw
+    values.update(overrides or {})
+    values = {k: v for k, v in values.items() if not (k in _PATHS and v in ("", None))}
+    try:
+        settings = Settings.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        setting = ".".join(str(part) for part in error["loc"]) or "configuration"
+        raise SettingsError(f"{_env_name(setting)}: {error['msg']}") from None
+    return _finish(settings)
+
+
+_PATHS = {"instance_path", "gnupg_home"}
+
+
+def _env_name(setting: str) -> str:
+    return f"{ENV_PREFIX}{setting.upper()} ({setting})"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(f"{ENV_PREFIX}CONFIG: file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _finish(settings: Settings) -> Settings:
+    """Refuse insecure production settings; give development a stable per-instance secret."""
+    instance = settings.instance_path.resolve()
+    updates: dict[str, Any] = {"instance_path": instance}
+    if settings.is_production:
+        _refuse_insecure_production(settings)
+    elif not settings.secret_key:
+        updates["secret_key"] = _development_secret(instance)
+    if not settings.key_passphrase and not settings.is_production:
+        updates["key_passphrase"] = "development passphrase, not for production"  # noqa: S105
+    return settings.model_copy(update=updates)
+
+
+def _refuse_insecure_production(settings: Settings) -> None:
+    if len(settings.secret_key) < 32:
+        raise SettingsError(
+            f"{_env_name('secret_key')}: production needs at least 32 random characters"
+        )
+    if len(settings.key_passphrase) < 16:
+        raise SettingsError(
+            f"{_env_name('key_passphrase')}: production needs a passphrase of 16+ characters"
+        )
+    if not settings.base_url.startswith("https://"):
+        raise SettingsError(f"{_env_name('base_url')}: production must be served over https://")
+
+
+def _development_secret(instance: Path) -> str:
+    """A random secret kept in the instance folder, so development sessions survive restarts."""
+    path = instance / "development-secret-key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret
