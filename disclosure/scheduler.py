@@ -16,6 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from disclosure.accounts import jobs as account_jobs
 from disclosure.http.context import Services
@@ -72,6 +73,7 @@ def start_in_process(app: Flask) -> BackgroundScheduler:
 
 
 @click.command("scheduler")
+@with_appcontext
 def scheduler() -> None:
     """Run the periodic jobs in this process until stopped (production)."""
     services: Services = current_app.extensions["disclosure"]

@@ -6,6 +6,7 @@ import sys
 from datetime import timedelta
 
 import click
+from flask.cli import AppGroup
 
 from disclosure.accounts import incident as incident_response
 from disclosure.accounts import service, tokens
@@ -14,7 +15,7 @@ from disclosure.cli_support import cli_actor, cli_transaction, now
 from disclosure.errors import NotFound
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def user() -> None:
     """User accounts."""
 
@@ -36,7 +37,7 @@ def create_user(email: str, role: str, password_stdin: bool) -> None:
     click.echo(f"created {created.role.value} {created.email} (id {created.id})")
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def token() -> None:
     """API tokens."""
 
@@ -79,7 +80,7 @@ def create_token(email: str, scopes: tuple[str, ...], days: int | None, name: st
     )
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def incident() -> None:
     """Incident response."""
 

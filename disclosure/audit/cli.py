@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from disclosure.audit.service import verify_chain
 from disclosure.cli_support import cli_transaction
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def audit() -> None:
     """The tamper-evident audit log."""
 

@@ -12,7 +12,7 @@ from disclosure.errors import Forbidden, Unauthenticated
 from disclosure.http import csrf
 from disclosure.http.context import db, finish_transaction, now, settings
 from disclosure.http.headers import add_security_headers
-from disclosure.policy import Principal, check_endpoint
+from disclosure.policy import Principal, check_endpoint, public
 
 # Endpoints a user who must choose a new password can still reach.
 _PASSWORD_RESET_ENDPOINTS = frozenset(
@@ -84,6 +84,13 @@ def teardown_request(_exc: BaseException | None) -> None:
 
 
 def register_hooks(app: Flask) -> None:
+    serve_static = app.view_functions["static"]
+
+    @public
+    def static(filename: str) -> Response:
+        return serve_static(filename=filename)
+
+    app.view_functions["static"] = static
     app.before_request(before_request)
     app.after_request(after_request)
     app.teardown_request(teardown_request)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from disclosure.accounts.service import find_user_by_email
 from disclosure.cli_support import cli_actor, cli_transaction, now
@@ -15,7 +16,7 @@ from disclosure.programs import service
 from disclosure.programs.models import MemberRole
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def program() -> None:
     """Disclosure programs, their keys and members."""
 

@@ -160,6 +160,7 @@ def test_html_errors_are_pages_not_json(client: FlaskClient) -> None:
 )
 def test_security_headers_on_every_response(client: FlaskClient, path: str) -> None:
     response = client.get(path)
+    assert response.status_code == {"/nope": 404, "/api/v1/me": 401}.get(path, 200)
     assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     assert "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY
     assert "unsafe-inline" not in CONTENT_SECURITY_POLICY
@@ -168,6 +169,7 @@ def test_security_headers_on_every_response(client: FlaskClient, path: str) -> N
     assert "Strict-Transport-Security" not in response.headers  # only in production
     if path != "/static/style.css":
         assert response.headers["Cache-Control"] == "no-store"
+    response.close()  # a static file is streamed from an open file
 
 
 def test_health_reports_database_and_gpg(client: FlaskClient) -> None:

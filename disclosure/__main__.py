@@ -1,0 +1,5 @@
+"""`python -m disclosure` is the `disclosure` command."""
+
+from disclosure.cli import main
+
+main()

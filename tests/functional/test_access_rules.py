@@ -1,0 +1,44 @@
+"""Deny by default: every URL rule declares its access, and undeclared ones are closed."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+from disclosure.policy import Permission, endpoint_rule
+
+# Reachable without signing in. Anything else needs a permission; a new public route must be
+# added here on purpose.
+PUBLIC_ENDPOINTS = {
+    "static",
+    "programs.index",
+    "accounts.login",
+    "meta_api.health",
+    "meta_api.openapi",
+}
+
+
+def test_every_endpoint_declares_its_access(app: Flask) -> None:
+    undeclared = [name for name, view in app.view_functions.items() if endpoint_rule(view) is None]
+    assert undeclared == []
+    public = {name for name, view in app.view_functions.items() if endpoint_rule(view) is True}
+    assert public == PUBLIC_ENDPOINTS
+    for view in app.view_functions.values():
+        rule = endpoint_rule(view)
+        assert rule is True or isinstance(rule, Permission)
+
+
+def test_an_undeclared_endpoint_is_refused_to_everyone(app_overrides) -> None:
+    from disclosure import create_app
+
+    app = create_app(app_overrides)
+    forgotten = Blueprint("forgotten", __name__)
+
+    @forgotten.get("/forgotten")
+    def view() -> str:
+        return "should never be served"
+
+    app.register_blueprint(forgotten)
+    response = app.test_client().get("/forgotten")
+    assert response.status_code == 403
+    assert "should never be served" not in response.get_data(as_text=True)
+    app.extensions["disclosure"].engine.dispose()
