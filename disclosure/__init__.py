@@ -43,6 +43,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["disclosure"] = Services(
         settings=settings, engine=make_engine(settings.sqlalchemy_url), clock=utcnow
     )
+    if settings.proxy_count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.jinja_env.globals["csrf_token"] = csrf.csrf_token
     register_hooks(app)
     register_error_handlers(app)

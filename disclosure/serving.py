@@ -31,6 +31,5 @@ def run_gunicorn(*, host: str, port: int, workers: int) -> None:
             "accesslog": "-",
             # The access log must never carry query strings that could hold secrets.
             "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
-            "forwarded_allow_ips": "127.0.0.1",
-        }
+            }
     ).run()

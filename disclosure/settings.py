@@ -52,6 +52,7 @@ class Settings(BaseModel):
     max_attachments_total_bytes: int = Field(26_214_400, ge=1)
     scheduler_in_process: bool = False
     workers: int = Field(2, ge=1, le=64)
+    proxy_count: int = Field(0, ge=0, le=5)
     log_level: str = "INFO"
 
     @field_validator("base_url")

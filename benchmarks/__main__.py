@@ -1,0 +1,21 @@
+"""Run every benchmark: `make bench` (or `python -m benchmarks [NAME ...]`)."""
+
+from __future__ import annotations
+
+import sys
+
+from benchmarks import request_overhead
+
+BENCHMARKS = {"request-overhead": request_overhead.main}
+
+
+def main(argv: list[str]) -> None:
+    chosen = argv or list(BENCHMARKS)
+    for name in chosen:
+        if name not in BENCHMARKS:
+            raise SystemExit(f"unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}")
+        print(f"== {name}")
+        BENCHMARKS[name]()
+
+
+main(sys.argv[1:])
