@@ -9,11 +9,11 @@ class CryptoError(Exception):
     """A GnuPG operation failed; the message names the operation and gpg's status only."""
 
 
-class GpgUnavailable(CryptoError):  # noqa: N818 - public name fixed by the API
+class GpgUnavailable(CryptoError):
     """The gpg binary cannot run, or the GnuPG home directory is unusable."""
 
 
-class NotEncryptedToKey(CryptoError):  # noqa: N818 - public name fixed by the API
+class NotEncryptedToKey(CryptoError):
     """An OpenPGP message is not encrypted to any of the expected keys."""
 
     def __init__(

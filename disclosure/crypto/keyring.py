@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import tempfile
@@ -11,14 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import gnupg
-
 from disclosure.crypto import _parse
+from disclosure.crypto._gpg import GPG
 from disclosure.crypto._home import check_home, prepare_home
 from disclosure.crypto.errors import CryptoError, GpgUnavailable, NotEncryptedToKey
-
-# python-gnupg logs command lines and data chunks at DEBUG: never let that reach log handlers.
-logging.getLogger("gnupg").setLevel(logging.WARNING)
 
 T = TypeVar("T")
 _PUBLIC_HEADER = "-----BEGIN PGP PUBLIC KEY BLOCK-----"
@@ -46,10 +41,9 @@ class Keyring:
             raise GpgUnavailable(f"gpg binary {binary!r} is missing or not executable")
         prepare_home(self._home)
         try:  # python-gnupg runs `gpg --list-config` once here: the only spawn at construction
-            self._gpg = gnupg.GPG(gpgbinary=binary, gnupghome=str(self._home))
+            self._gpg = GPG(gpgbinary=binary, gnupghome=str(self._home))
         except (OSError, ValueError):
             raise GpgUnavailable(f"cannot run gpg binary {binary!r}") from None
-        self._gpg.encoding = "latin-1"  # byte-transparent; we encode and decode UTF-8 ourselves
         if not self._gpg.version or self._gpg.version < (2, 1):
             raise GpgUnavailable(f"gpg binary {binary!r} is not GnuPG 2.1 or later")
 
@@ -102,7 +96,7 @@ class Keyring:
     def generate_key(self, name: str, email: str) -> KeyInfo:
         """Create an ed25519 signing key with a cv25519 encryption subkey, passphrase-protected."""
         params = _parse.gen_key_params(name, email, self._passphrase)
-        result = self._call("key generation", self._gpg.gen_key, params)
+        result = self._call("key generation", self._gpg.gen_key_loopback, params, self._passphrase)
         if not result.fingerprint or result.returncode != 0:
             raise CryptoError(f"key generation failed ({result.status or 'no key created'})")
         return self._key_info(_parse.fingerprint(result.fingerprint))
