@@ -31,5 +31,5 @@ def run_gunicorn(*, host: str, port: int, workers: int) -> None:
             "accesslog": "-",
             # The access log must never carry query strings that could hold secrets.
             "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
-            }
+        }
     ).run()
