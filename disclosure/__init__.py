@@ -18,11 +18,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the web application from configuration (see disclosure.settings)."""
     from disclosure.accounts import api as accounts_api
     from disclosure.accounts import web as accounts_web
+    from disclosure.cases import api as cases_api
     from disclosure.http import csrf, meta
     from disclosure.http.context import Services
     from disclosure.http.errors import register_error_handlers
     from disclosure.http.hooks import register_hooks
+    from disclosure.policies.presets import load_policies
     from disclosure.programs import web as programs_web
+    from disclosure.reports import api as reports_api
 
     settings = load_settings(overrides)
     logging.basicConfig(
@@ -41,7 +44,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         PREFERRED_URL_SCHEME="https" if settings.is_production else "http",
     )
     app.extensions["disclosure"] = Services(
-        settings=settings, engine=make_engine(settings.sqlalchemy_url), clock=utcnow
+        settings=settings,
+        engine=make_engine(settings.sqlalchemy_url),
+        clock=utcnow,
+        policies=load_policies(settings.policy_directories),
     )
     if settings.proxy_count:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -56,6 +62,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         accounts_web.blueprint,
         accounts_api.blueprint,
         programs_web.blueprint,
+        reports_api.blueprint,
+        cases_api.blueprint,
     ):
         app.register_blueprint(blueprint)
     if settings.scheduler_in_process:

@@ -11,6 +11,7 @@ from flask.cli import FlaskGroup
 
 from disclosure import migrations
 from disclosure.http.context import Services
+from disclosure.policies.presets import PolicyError
 from disclosure.settings import SettingsError
 
 
@@ -23,7 +24,7 @@ def _create_app() -> Flask:
 
     try:
         return create_app()
-    except SettingsError as exc:
+    except (SettingsError, PolicyError) as exc:
         click.echo(f"configuration error: {exc}", err=True)
         sys.exit(2)
 

@@ -41,6 +41,7 @@ def seed_demo(services: Services) -> Iterator[str]:
                 key=key,
                 has_secret_key=True,
                 now=now,
+                known_policies=services.policies,
                 contact_email="security@acme.example",
                 scope_text="acme-widgets (all versions) and https://widgets.acme.example",
             )

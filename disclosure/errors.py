@@ -54,3 +54,15 @@ class ServiceUnavailable(DomainError):
 
     status = 503
     code = "service_unavailable"
+
+
+class BadRequest(DomainError):
+    """Input that cannot be used at all (a malformed PGP block, a message to the wrong key)."""
+
+    status = 400
+    code = "bad_request"
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "payload_too_large"

@@ -150,3 +150,60 @@ def check_endpoint(principal: Principal, view: Callable[..., Any] | None) -> Non
     if rule is None:
         raise Forbidden("This endpoint has no access rule and is closed.")
     authorize(principal, rule)
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+
+class CaseRole(StrEnum):
+    """How a principal relates to one case; decides what it may see and do there."""
+
+    NONE = "none"
+    REPORTER = "reporter"
+    VIEWER = "viewer"
+    TRIAGER = "triager"
+    OWNER = "owner"
+    ADMIN = "admin"
+
+
+_CASE_GRANTS: dict[CaseRole, frozenset[Permission]] = {
+    CaseRole.NONE: frozenset(),
+    CaseRole.REPORTER: frozenset({Permission.REPORTS_READ_OWN}),
+    CaseRole.VIEWER: frozenset({Permission.CASES_READ}),
+    CaseRole.TRIAGER: frozenset({Permission.CASES_READ, Permission.CASES_WRITE}),
+    CaseRole.OWNER: frozenset(
+        {Permission.CASES_READ, Permission.CASES_WRITE, Permission.ADVISORIES_PUBLISH}
+    ),
+    CaseRole.ADMIN: frozenset(
+        {Permission.CASES_READ, Permission.CASES_WRITE, Permission.ADVISORIES_PUBLISH}
+    ),
+}
+
+
+def case_role(
+    principal: Principal, *, reporter_id: int | None, member_role: str | None
+) -> CaseRole:
+    """The principal's relation to a case, from its reporter and the program membership."""
+    user = principal.user
+    if user is None or not user.is_active:
+        return CaseRole.NONE
+    if user.role is UserRole.ADMIN:
+        return CaseRole.ADMIN
+    if member_role is not None and user.role is UserRole.VENDOR:
+        return CaseRole(member_role)
+    if reporter_id is not None and reporter_id == user.id:
+        return CaseRole.REPORTER
+    return CaseRole.NONE
+
+
+def can_on_case(principal: Principal, role: CaseRole, permission: Permission) -> bool:
+    """Whether the principal may do `permission` on a case where it has `role`."""
+    return permission in _CASE_GRANTS[role] and can(principal, permission)
+
+
+def authorize_case(principal: Principal, role: CaseRole, permission: Permission) -> None:
+    """Raise NotFound (never Forbidden: that would reveal the case exists) unless allowed."""
+    from disclosure.errors import NotFound
+
+    if not can_on_case(principal, role, permission):
+        raise NotFound("No such case.")

@@ -53,6 +53,7 @@ class Settings(BaseModel):
     scheduler_in_process: bool = False
     workers: int = Field(2, ge=1, le=64)
     proxy_count: int = Field(0, ge=0, le=5)
+    policies_dir: Path | None = None
     log_level: str = "INFO"
 
     @field_validator("base_url")
@@ -88,6 +89,11 @@ class Settings(BaseModel):
         return self.gnupg_home or self.instance_path / "gnupg"
 
     @property
+    def policy_directories(self) -> list[Path]:
+        """The presets shipped in config/policies, then the deployment's own (same name wins)."""
+        return [CONFIG_DIR / "policies", *([self.policies_dir] if self.policies_dir else [])]
+
+    @property
     def sqlalchemy_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.instance_path / 'disclosure.sqlite3')}"
 
@@ -116,7 +122,7 @@ def load_settings(
     return _finish(settings)
 
 
-_PATHS = {"instance_path", "gnupg_home"}
+_PATHS = {"instance_path", "gnupg_home", "policies_dir"}
 
 
 def _env_name(setting: str) -> str:

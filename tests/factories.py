@@ -69,3 +69,69 @@ def login(client: FlaskClient, email: str, password: str = DEFAULT_PASSWORD) -> 
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def make_program(
+    app: Flask,
+    slug: str = "acme",
+    *,
+    policy: str = "project-zero",
+    accepts_anonymous: bool = True,
+    is_open: bool = True,
+) -> Any:
+    """A program with a key generated in the test GnuPG home."""
+    from disclosure.programs import service as programs
+
+    services = app.extensions["disclosure"]
+    key = services.keyring().generate_key(f"{slug} security", f"security@{slug}.example")
+    with Session(services.engine, expire_on_commit=False) as session:
+        program = programs.create_program(
+            session,
+            Actor.system("test"),
+            slug=slug,
+            name=slug.title(),
+            policy_name=policy,
+            key=key,
+            has_secret_key=True,
+            now=services.clock(),
+            known_policies=services.policies,
+            accepts_anonymous=accepts_anonymous,
+        )
+        program.is_open = is_open
+        session.commit()
+        return program
+
+
+def add_member(app: Flask, program: Any, user: User, role: str = "owner") -> None:
+    from disclosure.programs import service as programs
+    from disclosure.programs.models import MemberRole
+
+    services = app.extensions["disclosure"]
+    with Session(services.engine, expire_on_commit=False) as session:
+        programs.add_member(
+            session,
+            Actor.system("test"),
+            program,
+            user,
+            role=MemberRole(role),
+            now=services.clock(),
+        )
+        session.commit()
+
+
+def report_json(**overrides: Any) -> dict[str, Any]:
+    """A valid report body for the API."""
+    body: dict[str, Any] = {
+        "title": "Stored XSS in the widget name",
+        "product": "acme-widgets",
+        "versions": "< 2.4.1",
+        "cwe": "CWE-79",
+        "description": "The widget name is rendered without escaping on the dashboard.",
+        "steps_to_reproduce": "1. Create a widget named <script>alert(1)</script>",
+        "impact": "Session theft of any dashboard user.",
+        "cvss_vector": "CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:H/I:L/A:N",
+        "exploited_in_the_wild": "no",
+        "credit": "Ada L.",
+    }
+    body.update(overrides)
+    return body

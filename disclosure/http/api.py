@@ -53,6 +53,8 @@ class Operation:
     response: type[BaseModel] | None
     status: int
     view: Callable[..., Any]
+    alternatives: tuple[type[BaseModel], ...] = ()  # bodies the view parses itself (oneOf)
+    multipart: bool = False
 
 
 _OPERATIONS: dict[str, Operation] = {}
@@ -64,8 +66,13 @@ def operation(
     body: type[BaseModel] | None = None,
     response: type[BaseModel] | None = None,
     status: int = 200,
+    alternatives: tuple[type[BaseModel], ...] = (),
+    multipart: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare a JSON view: its body model, response model and success status."""
+    """Declare a JSON view: its body model, response model and success status.
+
+    `alternatives` documents bodies the view chooses between and validates itself.
+    """
 
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
@@ -83,7 +90,9 @@ def operation(
             return out
 
         key = f"{view.__module__}.{view.__qualname__}"
-        _OPERATIONS[key] = Operation(key, "", summary, body, response, status, handler)
+        _OPERATIONS[key] = Operation(
+            key, "", summary, body, response, status, handler, alternatives, multipart
+        )
         return handler
 
     return wrap
@@ -123,7 +132,7 @@ def openapi_document(app: Flask, *, title: str, version: str) -> dict[str, Any]:
             continue
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             entries.append((_PARAM.sub(r"{\g<name>}", rule.rule), method.lower(), op, rule))
-        models.update(m for m in (op.body, op.response) if m is not None)
+        models.update(m for m in (op.body, op.response, *op.alternatives) if m is not None)
     refs, schemas = models_json_schema(
         [(model, "validation") for model in sorted(models, key=lambda m: m.__name__)],
         ref_template="#/components/schemas/{model}",
@@ -172,6 +181,15 @@ def _describe(op: Operation, rule: Any, refs: dict[Any, Any]) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
         }
+    if op.alternatives:
+        described["requestBody"] = _alternative_bodies(op, refs)
+        for status, what in (
+            (400, "Malformed request"),
+            (413, "Too large"),
+            (422, "Invalid fields"),
+            (503, "Encryption unavailable"),
+        ):
+            described["responses"][str(status)] = {"description": what, **error}
     params = [
         {
             "name": name,
@@ -184,3 +202,16 @@ def _describe(op: Operation, rule: Any, refs: dict[Any, Any]) -> dict[str, Any]:
     if params:
         described["parameters"] = params
     return described
+
+
+def _alternative_bodies(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
+    schema = {"oneOf": [refs[(model, "validation")] for model in op.alternatives]}
+    content: dict[str, Any] = {"application/json": {"schema": schema}}
+    if op.multipart:
+        content["multipart/form-data"] = {
+            "schema": {
+                "type": "object",
+                "description": "The same fields as form fields; files named 'attachments'.",
+            }
+        }
+    return {"required": True, "content": content}

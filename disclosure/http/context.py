@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,7 +12,9 @@ from sqlmodel import Session
 
 from disclosure.audit.service import Actor
 from disclosure.crypto import Keyring
+from disclosure.policies.presets import DisclosurePolicy
 from disclosure.policy import ANONYMOUS, Principal
+from disclosure.reports.service import Intake
 from disclosure.settings import Settings
 
 
@@ -23,6 +25,7 @@ class Services:
     settings: Settings
     engine: Engine
     clock: Callable[[], datetime]
+    policies: Mapping[str, DisclosurePolicy]
     _keyring: Keyring | None = field(default=None, repr=False)
 
     def keyring(self) -> Keyring:
@@ -33,6 +36,18 @@ class Services:
                 cfg.gnupg_home_path, binary=cfg.gnupg_binary, passphrase=cfg.key_passphrase
             )
         return self._keyring
+
+    def intake(self) -> Intake:
+        """What report intake needs (opens the keyring)."""
+        cfg = self.settings
+        return Intake(
+            keyring=self.keyring(),
+            policies=self.policies,
+            base_url=cfg.base_url,
+            secret_key=cfg.secret_key,
+            max_attachment_bytes=cfg.max_attachment_bytes,
+            max_attachments_total_bytes=cfg.max_attachments_total_bytes,
+        )
 
 
 def services() -> Services:

@@ -47,6 +47,12 @@ def create(
     """Create a program with a generated key or an imported public key."""
     if generate_key == bool(import_key):
         raise click.UsageError("Give exactly one of --generate-key and --import-key FILE.")
+    policies = current_app.extensions["disclosure"].policies
+    if policy_name not in policies:
+        raise click.BadParameter(
+            f"unknown policy {policy_name!r}; choose one of {', '.join(sorted(policies))}",
+            param_hint="--policy",
+        )
     keyring = current_app.extensions["disclosure"].keyring()
     try:
         key = (
@@ -66,6 +72,7 @@ def create(
             key=key,
             has_secret_key=keyring.has_secret_key(key.fingerprint),
             now=now(),
+            known_policies=policies,
             contact_email=contact_email,
             scope_text=scope_text,
             accepts_anonymous=not no_anonymous,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -26,11 +27,17 @@ def create_program(
     key: KeyInfo,
     has_secret_key: bool,
     now: datetime,
+    known_policies: Collection[str],
     contact_email: str = "",
     scope_text: str = "",
     accepts_anonymous: bool = True,
 ) -> Program:
     """A new open program that encrypts to `key` (offline-only when the server lacks its secret)."""
+    if policy_name not in known_policies:
+        raise ValidationError(
+            f"Unknown policy {policy_name!r}.",
+            fields={"policy": f"Choose one of {', '.join(sorted(known_policies))}."},
+        )
     if not _SLUG.match(slug):
         raise ValidationError(
             "Invalid slug.",

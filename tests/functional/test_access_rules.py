@@ -14,6 +14,8 @@ PUBLIC_ENDPOINTS = {
     "accounts.login",
     "meta_api.health",
     "meta_api.openapi",
+    "reports_api.submit",  # anonymous reports, where the program accepts them
+    "reports_api.track",  # the tracking code is the credential
 }
 
 

@@ -1,0 +1,126 @@
+"""Reading a case: access resolution and in-memory decryption, each decryption audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from disclosure.audit.service import Actor, record
+from disclosure.cases.models import BlobKind, Case, CaseBlob
+from disclosure.crypto import CryptoError, GpgUnavailable, Keyring
+from disclosure.errors import Conflict, NotFound, ServiceUnavailable
+from disclosure.policy import CaseRole, Permission, Principal, authorize_case, case_role
+from disclosure.programs.models import Program, ProgramMember
+from disclosure.reports.envelope import Attachment, open_attachment_envelope, read_report_document
+
+
+@dataclass(frozen=True)
+class CaseAccess:
+    case: Case
+    program: Program
+    role: CaseRole
+
+
+def open_case(
+    session: Session, principal: Principal, case_id: int, permission: Permission
+) -> CaseAccess:
+    """The case if the principal may do `permission` on it; NotFound otherwise."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound("No such case.")
+    member_role = None
+    if principal.user_id is not None:
+        member_role = session.exec(
+            select(ProgramMember.role).where(
+                ProgramMember.program_id == case.program_id,
+                ProgramMember.user_id == principal.user_id,
+            )
+        ).first()
+    role = case_role(
+        principal,
+        reporter_id=case.reporter_id,
+        member_role=member_role.value if member_role else None,
+    )
+    authorize_case(principal, role, permission)
+    program = session.get(Program, case.program_id)
+    assert program is not None  # enforced by the foreign key
+    return CaseAccess(case, program, role)
+
+
+def blobs_of(session: Session, case: Case, kind: BlobKind) -> list[CaseBlob]:
+    return list(
+        session.exec(
+            select(CaseBlob)
+            .where(CaseBlob.case_id == case.id, CaseBlob.kind == kind)
+            .order_by(col(CaseBlob.id))
+        )
+    )
+
+
+def _decrypt(keyring: Keyring, access: CaseAccess, blob: CaseBlob) -> bytes:
+    if access.program.is_offline_only:
+        raise Conflict(
+            "This program is offline-only: download the ciphertext and decrypt it "
+            "with the program's key on your own machine."
+        )
+    try:
+        return keyring.decrypt(blob.ciphertext)
+    except GpgUnavailable:
+        raise ServiceUnavailable("Decryption is unavailable right now.") from None
+    except CryptoError:
+        raise ServiceUnavailable(
+            "This content cannot be decrypted with the server's keys "
+            "(was it encrypted to a retired key?)."
+        ) from None
+
+
+def read_report(
+    session: Session, keyring: Keyring, access: CaseAccess, *, actor: Actor, now: datetime
+) -> dict[str, Any]:
+    """The decrypted report fields, in memory only; the decryption is audited."""
+    blob = blobs_of(session, access.case, BlobKind.REPORT)[0]
+    fields = read_report_document(_decrypt(keyring, access, blob))
+    record(
+        session,
+        actor,
+        "case.decrypt",
+        now=now,
+        subject_type="case",
+        subject_id=access.case.id,
+        details={"what": "report", "blob": blob.id, "as": access.role.value},
+    )
+    return fields
+
+
+def read_attachment(
+    session: Session,
+    keyring: Keyring,
+    access: CaseAccess,
+    blob_id: int,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> Attachment:
+    """One decrypted attachment; the download is audited."""
+    blob = attachment_blob(session, access, blob_id)
+    attachment = open_attachment_envelope(_decrypt(keyring, access, blob))
+    record(
+        session,
+        actor,
+        "case.decrypt",
+        now=now,
+        subject_type="case",
+        subject_id=access.case.id,
+        details={"what": "attachment", "blob": blob.id, "as": access.role.value},
+    )
+    return attachment
+
+
+def attachment_blob(session: Session, access: CaseAccess, blob_id: int) -> CaseBlob:
+    blob = session.get(CaseBlob, blob_id)
+    if blob is None or blob.case_id != access.case.id or blob.kind is not BlobKind.ATTACHMENT:
+        raise NotFound("No such attachment.")
+    return blob

@@ -1,0 +1,107 @@
+"""Intake API: submit a report, list my reports, follow one with a tracking code."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from disclosure.cases.models import Case
+from disclosure.errors import NotFound, ValidationError
+from disclosure.http.api import operation
+from disclosure.http.context import actor, db, now, principal, services
+from disclosure.policy import Permission, authorize, public, requires
+from disclosure.programs.models import Program
+from disclosure.programs.service import get_program
+from disclosure.reports import service
+from disclosure.reports.forms import EncryptedReportIn, ReportIn
+from disclosure.reports.parsing import report_from_request
+from disclosure.reports.schemas import (
+    CaseSummary,
+    CaseSummaryList,
+    SubmissionOut,
+    deadlines_out,
+    explanations,
+)
+
+blueprint = Blueprint("reports_api", __name__, url_prefix="/api/v1")
+TRACKING_HEADER = "X-Tracking-Code"
+
+
+@blueprint.post("/programs/<slug>/reports")
+@public  # anonymous submissions are allowed where the program accepts them
+@operation(
+    "Submit a report (encrypted before it is stored)",
+    response=SubmissionOut,
+    status=201,
+    alternatives=(ReportIn, EncryptedReportIn),
+    multipart=True,
+)
+def submit(slug: str) -> Response:
+    who = principal()
+    if who.is_authenticated:
+        authorize(who, Permission.REPORTS_SUBMIT)
+    key = request.headers.get("Idempotency-Key")
+    if key and (problem := service.idempotency_key_problem(key)):
+        raise ValidationError(
+            "Invalid Idempotency-Key header.", fields={"Idempotency-Key": problem}
+        )
+    program = get_program(db(), slug)
+    submission = service.submit_report(
+        db(),
+        services().intake(),
+        program=program,
+        report=report_from_request(),
+        submitter=who.user,
+        actor=actor(),
+        now=now(),
+        idempotency_key=key,
+    )
+    out = submission_out(submission, program)
+    response = jsonify(out.model_dump(mode="json", exclude_none=True))
+    response.status_code = 200 if submission.replayed else 201
+    return response
+
+
+def submission_out(submission: service.Submission, program: Program) -> SubmissionOut:
+    case = submission.case
+    return SubmissionOut(
+        id=case.id or 0,
+        program=program.slug,
+        state=case.state,
+        received_at=case.received_at,
+        deadlines=deadlines_out(case),
+        explanations=explanations(submission.deadlines),
+        receipt=submission.receipt.signed_statement,
+        tracking_code=submission.tracking_code,
+        replayed=submission.replayed,
+    )
+
+
+def _summary(case: Case) -> CaseSummary:
+    program = db().get(Program, case.program_id)
+    policy = services().policies[case.policy_name]
+    return CaseSummary(
+        id=case.id or 0,
+        program=program.slug if program else "",
+        state=case.state,
+        received_at=case.received_at,
+        deadlines=deadlines_out(case),
+        explanations=explanations(service.case_deadlines(case, policy)),
+    )
+
+
+@blueprint.get("/reports/mine")
+@requires(Permission.REPORTS_READ_OWN)
+@operation("The reports I submitted with my account", response=CaseSummaryList)
+def mine() -> CaseSummaryList:
+    cases = service.cases_of(db(), principal().user)  # type: ignore[arg-type]
+    return CaseSummaryList(cases=[_summary(case) for case in cases])
+
+
+@blueprint.get("/track")
+@public  # the tracking code in the X-Tracking-Code header is the credential
+@operation("Follow an anonymous report with its tracking code", response=CaseSummary)
+def track() -> CaseSummary:
+    code = request.headers.get(TRACKING_HEADER, "")
+    if not code:
+        raise NotFound("No case matches this tracking code.")
+    return _summary(service.find_by_tracking_code(db(), code))

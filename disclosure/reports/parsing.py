@@ -1,0 +1,59 @@
+"""Reading a report out of a request: JSON, or form/multipart fields and files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic
+from flask import request
+
+from disclosure.errors import ValidationError
+from disclosure.http.api import read_json
+from disclosure.http.errors import pydantic_fields
+from disclosure.reports.forms import EncryptedReportIn, ReportIn
+
+_OPTIONAL = ("cwe", "cvss_vector", "proposed_disclosure_date", "credit", "researcher_public_key")
+
+
+def report_from_request() -> ReportIn | EncryptedReportIn:
+    """The submitted report; ValidationError naming each bad field."""
+    data = read_json() if request.is_json else _form_data()
+    if not isinstance(data, dict):
+        raise ValidationError(
+            "Send the report as a JSON object.", fields={"body": "Not an object."}
+        )
+    model: type[ReportIn | EncryptedReportIn] = (
+        EncryptedReportIn if data.get("encrypted_report") else ReportIn
+    )
+    if model is EncryptedReportIn:
+        data = {k: v for k, v in data.items() if k in EncryptedReportIn.model_fields}
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise ValidationError("Some fields are invalid.", fields=pydantic_fields(exc)) from None
+
+
+def _form_data() -> dict[str, Any]:
+    form = request.form
+    data: dict[str, Any] = {
+        key: form.get(key, "") for key in ReportIn.model_fields if key != "attachments"
+    }
+    for key in _OPTIONAL:
+        if not str(data.get(key, "")).strip():
+            data[key] = None
+    if form.get("no_credit"):
+        data["credit"] = None
+    if not data.get("exploited_in_the_wild"):
+        data.pop("exploited_in_the_wild")
+    data["attachments"] = [
+        {"filename": upload.filename or "attachment", "content": upload.read()}
+        for upload in request.files.getlist("attachments")
+        if upload.filename
+    ]
+    upload = request.files.get("encrypted_report_file")
+    armored = form.get("encrypted_report", "").strip()
+    if upload and upload.filename:
+        armored = upload.read().decode("utf-8", errors="replace").strip()
+    if armored:
+        data["encrypted_report"] = armored
+    return data
