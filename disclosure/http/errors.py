@@ -10,6 +10,7 @@ import pydantic
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from disclosure.crypto import CryptoError
 from disclosure.errors import DomainError, Unauthenticated
 from disclosure.http.context import mark_for_rollback, settings
 
@@ -67,6 +68,16 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(exc, Unauthenticated) and not wants_json() and request.method == "GET":
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
         return error_response(exc.status, exc.code, exc.message, exc.fields)
+
+    @app.errorhandler(CryptoError)
+    def crypto_unavailable(exc: CryptoError) -> Response:
+        mark_for_rollback()
+        log.error("gpg failed: %s", exc)  # the facade's messages never carry plaintext
+        return error_response(
+            503,
+            "service_unavailable",
+            "Encryption is unavailable right now; nothing was stored. Please try again later.",
+        )
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_exc: RequestEntityTooLarge) -> Response:

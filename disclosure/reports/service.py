@@ -245,7 +245,11 @@ def _check_attachments(intake: Intake, report: ReportIn) -> None:
 
 
 def _mib(size: int) -> str:
-    return f"{size / 2**20:g} MiB"
+    """A size as people read it: 10 MiB, 1.5 KiB, 900 bytes."""
+    for unit, factor in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if size >= factor:
+            return f"{size / factor:.3g} {unit}"
+    return f"{size} bytes"
 
 
 def _check_public_key(keyring: Keyring, armored: str) -> None:
