@@ -118,12 +118,9 @@ def _public_notice(ctx: _Context) -> Deadline | None:
     if days is None:
         return None
     kind = ctx.policy.timers.deadline_day_kind
-    text = (
-        f"public notice {_count(days, kind)} after receipt on {ctx.received_day} under {ctx.label}"
-    )
-    return _finish(
-        ctx, _Track(ctx.received_day, ctx.timeline.received_at, (text,)).plus(days, kind)
-    )
+    text = f"public notice {_count(days, kind)} after receipt on {ctx.received_day}"
+    track = _Track(ctx.received_day, ctx.timeline.received_at, (f"{text} under {ctx.label}",))
+    return _finish(ctx, track.plus(days, kind))
 
 
 def _finish(ctx: _Context, track: _Track, met_at: datetime | None = None) -> Deadline:
@@ -138,22 +135,16 @@ def _disclosure(ctx: _Context, *, with_grace: bool) -> _Disclosure | None:
     if not ctx.policy.has_deadline:
         return None
     grace = ctx.policy.grace
-    regular = _regular(ctx)
-    if with_grace:
-        regular = _with_grace(ctx, regular, grace.days)
-    regular = _with_pauses(ctx, regular)
+    regular_cap = grace.days if with_grace else None
+    wild_cap = grace.in_the_wild_days if with_grace else None
+    regular = _with_pauses(ctx, _with_grace(ctx, _regular(ctx), regular_cap))
     regular_at = ctx.calendar.deadline(regular.day)
     wild = _in_the_wild(ctx, regular_at)
     if wild is not None:
-        wild = _with_pauses(
-            ctx, _with_grace(ctx, wild, grace.in_the_wild_days) if with_grace else wild
-        )
+        wild = _with_pauses(ctx, _with_grace(ctx, wild, wild_cap))
         if ctx.calendar.deadline(wild.day) < regular_at:
-            days = _grace_days(ctx, grace.in_the_wild_days) if with_grace else 0
-            return _Disclosure(_finish(ctx, wild), True, days)
-    return _Disclosure(
-        _finish(ctx, regular), False, _grace_days(ctx, grace.days) if with_grace else 0
-    )
+            return _Disclosure(_finish(ctx, wild), True, _grace_days(ctx, wild_cap))
+    return _Disclosure(_finish(ctx, regular), False, _grace_days(ctx, regular_cap))
 
 
 def _regular(ctx: _Context) -> _Track:
@@ -211,15 +202,15 @@ def _with_extensions(ctx: _Context, track: _Track) -> _Track:
     return track.plus(total, kind, *notes)
 
 
-def _grace_days(ctx: _Context, cap: int) -> int:
-    return min(sum(grant.days for grant in ctx.timeline.graces), cap)
+def _grace_days(ctx: _Context, cap: int | None) -> int:
+    return min(sum(grant.days for grant in ctx.timeline.graces), cap or 0)
 
 
-def _with_grace(ctx: _Context, track: _Track, cap: int) -> _Track:
-    """Add the grace granted, at most `cap` days in all."""
-    if not ctx.timeline.graces:
+def _with_grace(ctx: _Context, track: _Track, cap: int | None) -> _Track:
+    """Add the grace granted, at most `cap` days in all; None leaves grace out entirely."""
+    if not ctx.timeline.graces or cap is None:
         return track
-    notes = []
+    kind, notes = ctx.policy.timers.deadline_day_kind, []
     for grant in ctx.timeline.graces:
         patch = f": patch scheduled for {grant.patch_date}" if grant.patch_date else ""
         notes.append(
@@ -228,8 +219,8 @@ def _with_grace(ctx: _Context, track: _Track, cap: int) -> _Track:
         )
     days = _grace_days(ctx, cap)
     if days < sum(grant.days for grant in ctx.timeline.graces):
-        notes.append(f"grace capped at {_count(days, DayKind.CALENDAR)} by the policy")
-    return track.plus(days, ctx.policy.timers.deadline_day_kind, *notes)
+        notes.append(f"grace capped at {_count(days, kind)} by the policy")
+    return track.plus(days, kind, *notes)
 
 
 def _with_pauses(ctx: _Context, track: _Track) -> _Track:

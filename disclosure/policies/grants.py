@@ -33,6 +33,8 @@ def check_extension(
         raise PolicyViolation(f"{policy.label} has no disclosure deadline to extend")
     limits = policy.extensions
     granted = [event.days for event in events if isinstance(event, ExtensionGranted)]
+    if limits.max_count == 0:
+        raise PolicyViolation(f"{policy.label} allows no extensions")
     if len(granted) >= limits.max_count:
         raise PolicyViolation(
             f"{policy.label} allows {limits.max_count} extension(s); {len(granted)} granted"
