@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import request_overhead
+from benchmarks import request_overhead, submission
 
-BENCHMARKS = {"request-overhead": request_overhead.main}
+BENCHMARKS = {"request-overhead": request_overhead.main, "submission": submission.main}
 
 
 def main(argv: list[str]) -> None:

@@ -56,7 +56,7 @@ def check_passphrase(passphrase: str) -> None:
         raise ValueError("keyring passphrase must be non-empty printable latin-1 text")
 
 
-def gen_key_params(name: str, email: str, passphrase: str) -> bytes:
+def gen_key_params(name: str, email: str, passphrase: str, *, protected: bool = True) -> bytes:
     """The `gpg --gen-key` batch parameters for an ed25519 + cv25519 key (fed through stdin)."""
     name = name.strip() if isinstance(name, str) else ""
     email = email.strip() if isinstance(email, str) else ""
@@ -70,6 +70,8 @@ def gen_key_params(name: str, email: str, passphrase: str) -> bytes:
         "Subkey-Type: ECDH\nSubkey-Curve: cv25519\nSubkey-Usage: encrypt\n"
         f"Name-Real: {name}\nName-Email: {email}\nExpire-Date: 0\n"
     )
+    if not protected:
+        return text.encode("utf-8") + b"%no-protection\n%commit\n"
     # python-gnupg sends loopback passphrases as latin-1: protect the key with the same bytes.
     return text.encode("utf-8") + b"Passphrase: " + passphrase.encode("latin-1") + b"\n%commit\n"
 

@@ -93,9 +93,14 @@ class Keyring:
         user_ids = tuple(_parse.utf8(uid) for uid in key.get("uids", []))
         return KeyInfo(fingerprint=fpr, public_key=self.export_public_key(fpr), user_ids=user_ids)
 
-    def generate_key(self, name: str, email: str) -> KeyInfo:
-        """Create an ed25519 signing key with a cv25519 encryption subkey, passphrase-protected."""
-        params = _parse.gen_key_params(name, email, self._passphrase)
+    def generate_key(self, name: str, email: str, *, protected: bool = True) -> KeyInfo:
+        """Create an ed25519 signing key with a cv25519 encryption subkey.
+
+        Keys are protected by the keyring's passphrase. `protected=False` is only for keys
+        that decrypt nothing (the receipt-signing key), where the unlock would cost ~50 ms
+        per signature and guard nothing the home's 0700 permissions do not.
+        """
+        params = _parse.gen_key_params(name, email, self._passphrase, protected=protected)
         result = self._call("key generation", self._gpg.gen_key_loopback, params, self._passphrase)
         if not result.fingerprint or result.returncode != 0:
             raise CryptoError(f"key generation failed ({result.status or 'no key created'})")

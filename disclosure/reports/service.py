@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -180,24 +181,16 @@ def _encrypt(
             report = report.model_copy(update={"cwe": check_cwe(report.cwe)})
         if report.researcher_public_key:
             _check_public_key(keyring, report.researcher_public_key)
-        blobs = [
-            _blob(
-                BlobKind.REPORT,
-                keyring.encrypt(envelope.report_document(report, cvss=cvss), fingerprints),
-                fingerprints,
-                submitter,
-            )
-        ]
-        blobs += [
-            _blob(
-                BlobKind.ATTACHMENT,
-                keyring.encrypt(envelope.attachment_envelope(a.filename, a.content), fingerprints),
-                fingerprints,
-                submitter,
-            )
+        plaintexts = [(BlobKind.REPORT, envelope.report_document(report, cvss=cvss))]
+        plaintexts += [
+            (BlobKind.ATTACHMENT, envelope.attachment_envelope(a.filename, a.content))
             for a in report.attachments
         ]
-        return blobs
+        ciphertexts = _encrypt_all(keyring, [data for _kind, data in plaintexts], fingerprints)
+        return [
+            _blob(kind, ciphertext, fingerprints, submitter)
+            for (kind, _data), ciphertext in zip(plaintexts, ciphertexts, strict=True)
+        ]
     except GpgUnavailable:
         raise ServiceUnavailable(
             "Encryption is unavailable right now; nothing was stored. Please try again later."
@@ -206,6 +199,16 @@ def _encrypt(
         raise ServiceUnavailable(
             "Encryption failed; nothing was stored. Please try again later."
         ) from None
+
+
+def _encrypt_all(keyring: Keyring, plaintexts: list[bytes], fingerprints: list[str]) -> list[bytes]:
+    """Binary OpenPGP messages, one gpg process per plaintext, run side by side."""
+    if len(plaintexts) == 1:
+        return [keyring.encrypt(plaintexts[0], fingerprints, armor=False)]
+    with ThreadPoolExecutor(max_workers=min(4, len(plaintexts))) as pool:
+        return list(
+            pool.map(lambda data: keyring.encrypt(data, fingerprints, armor=False), plaintexts)
+        )
 
 
 def _check_encrypted_to(keyring: Keyring, message: bytes, fingerprints: list[str]) -> None:
