@@ -19,6 +19,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from disclosure.accounts import api as accounts_api
     from disclosure.accounts import web as accounts_web
     from disclosure.cases import api as cases_api
+    from disclosure.cases import web as cases_web
     from disclosure.http import csrf, meta
     from disclosure.http.context import Services
     from disclosure.http.errors import register_error_handlers
@@ -26,6 +27,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from disclosure.policies.presets import load_policies
     from disclosure.programs import web as programs_web
     from disclosure.reports import api as reports_api
+    from disclosure.reports import web as reports_web
 
     settings = load_settings(overrides)
     logging.basicConfig(
@@ -64,6 +66,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         programs_web.blueprint,
         reports_api.blueprint,
         cases_api.blueprint,
+        reports_web.blueprint,
+        cases_web.blueprint,
     ):
         app.register_blueprint(blueprint)
     if settings.scheduler_in_process:

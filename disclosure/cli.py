@@ -97,9 +97,10 @@ def register(group: Any) -> None:
     from disclosure.accounts.cli import incident, token, user
     from disclosure.audit.cli import audit
     from disclosure.programs.cli import program
+    from disclosure.reports.cli import receipt
     from disclosure.scheduler import scheduler
 
-    for command in (user, token, incident, audit, program, scheduler):
+    for command in (user, token, incident, audit, program, receipt, scheduler):
         group.add_command(command)
 
 

@@ -2,20 +2,32 @@
 
 from disclosure.accounts.models import ApiToken, LoginSession, User
 from disclosure.audit.models import AuditEvent
-from disclosure.cases.models import Case, CaseBlob
+from disclosure.cases.models import AffectedProduct, Case, CaseBlob, CaseEvent, ExtensionRequest
+from disclosure.cases.participant_models import CveId, Participant, VexStatement
+from disclosure.notify.models import OutboxMessage
+from disclosure.policies.models import CalendarFeed, CaseTimer
 from disclosure.programs.models import Program, ProgramKey, ProgramMember
 from disclosure.reports.models import PlatformKey, Receipt
 
 __all__ = [
+    "AffectedProduct",
     "ApiToken",
     "AuditEvent",
+    "CalendarFeed",
     "Case",
     "CaseBlob",
+    "CaseEvent",
+    "CaseTimer",
+    "CveId",
+    "ExtensionRequest",
     "LoginSession",
+    "OutboxMessage",
+    "Participant",
     "PlatformKey",
     "Program",
     "ProgramKey",
     "ProgramMember",
     "Receipt",
     "User",
+    "VexStatement",
 ]

@@ -117,6 +117,7 @@ def authorize(principal: Principal, permission: Permission) -> None:
 View = TypeVar("View", bound=Callable[..., Any])
 PUBLIC_ATTRIBUTE = "_disclosure_public"
 PERMISSION_ATTRIBUTE = "_disclosure_permission"
+ALTERNATIVES_ATTRIBUTE = "_disclosure_permissions"
 
 
 def public(view: View) -> View:
@@ -125,14 +126,20 @@ def public(view: View) -> View:
     return view
 
 
-def requires(permission: Permission) -> Callable[[View], View]:
-    """Mark a view as needing `permission`; checked before the view runs."""
+def requires(permission: Permission, *alternatives: Permission) -> Callable[[View], View]:
+    """Mark a view as needing `permission` (or any of `alternatives`); checked before it runs."""
 
     def mark(view: View) -> View:
         setattr(view, PERMISSION_ATTRIBUTE, permission)
+        setattr(view, ALTERNATIVES_ATTRIBUTE, (permission, *alternatives))
         return view
 
     return mark
+
+
+def endpoint_permissions(view: Callable[..., Any]) -> tuple[Permission, ...]:
+    """Every permission that opens the view (any one suffices)."""
+    return getattr(view, ALTERNATIVES_ATTRIBUTE, ())
 
 
 def endpoint_rule(view: Callable[..., Any]) -> Permission | bool | None:
@@ -149,6 +156,8 @@ def check_endpoint(principal: Principal, view: Callable[..., Any] | None) -> Non
         return
     if rule is None:
         raise Forbidden("This endpoint has no access rule and is closed.")
+    if any(can(principal, permission) for permission in endpoint_permissions(view)):
+        return
     authorize(principal, rule)
 
 

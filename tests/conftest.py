@@ -25,6 +25,18 @@ from disclosure.db import make_engine
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
+# A temp directory of this run's own: the app and its gpg processes write their temporary
+# files here, so the canary tests can scan exactly what this run left behind.
+SESSION_TMP = Path(tempfile.mkdtemp(prefix="dt-"))
+os.environ["TMPDIR"] = str(SESSION_TMP)
+tempfile.tempdir = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_session_tmp() -> Iterator[None]:
+    yield
+    shutil.rmtree(SESSION_TMP, ignore_errors=True)
+
 
 class Clock:
     """A clock the tests move by hand; the app reads it through Services.clock."""
@@ -72,6 +84,19 @@ def gnupg_home() -> Iterator[Path]:
     yield home
     subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
     shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A folder with a short path, for extra GnuPG homes (agent sockets have a length limit)."""
+    folder = Path(tempfile.mkdtemp(prefix="g", dir=SESSION_TMP))
+    yield folder
+    subprocess.run(
+        ["gpgconf", "--homedir", str(folder / "gpg"), "--kill", "all"],
+        check=False,
+        capture_output=True,
+    )
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -33,6 +33,9 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     role: UserRole = enum_field(UserRole)
     display_name: str = Field(default="", max_length=120)
+    # The user's OpenPGP key: mail to them is encrypted to it when present.
+    pgp_fingerprint: str | None = Field(default=None, max_length=64)
+    pgp_public_key: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     is_active: bool = True
     must_change_password: bool = False
     failed_login_count: int = 0

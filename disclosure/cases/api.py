@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
-from disclosure.cases import service
+from disclosure.cases import service, triage
 from disclosure.cases.models import BlobKind, CaseState, InTheWild
+from disclosure.errors import Forbidden, NotFound
 from disclosure.http.api import operation
 from disclosure.http.context import actor, db, now, principal, services
 from disclosure.policy import Permission, requires
@@ -77,3 +78,63 @@ def attachment_response(attachment: service.Attachment) -> Response:
     response = Response(attachment.content, mimetype="application/octet-stream")
     response.headers.set("Content-Disposition", "attachment", filename=attachment.filename)
     return response
+
+
+class TransitionIn(BaseModel):
+    """A lifecycle move; `version` (optional) guards against overwriting a newer edit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: CaseState
+    reason: str = Field(default="", max_length=500)
+    duplicate_of: int | None = None
+    version: int | None = None
+
+
+class TransitionOut(BaseModel):
+    id: int
+    state: CaseState
+    previous_state: CaseState
+    version: int
+    deadlines: DeadlinesOut
+
+
+@blueprint.post("/cases/<int:case_id>/transitions")
+@requires(Permission.CASES_WRITE, Permission.REPORTS_READ_OWN)  # vendors; reporters withdraw
+@operation(
+    "Move a case through its lifecycle (409 lists the legal moves)",
+    body=TransitionIn,
+    response=TransitionOut,
+)
+def transition(case_id: int, body: TransitionIn) -> TransitionOut:
+    access = open_for_change(case_id)
+    move = triage.change_state(
+        db(),
+        access,
+        services().policies,
+        to=body.to,
+        actor=actor(),
+        now=now(),
+        reason=body.reason,
+        duplicate_of=body.duplicate_of,
+        expected_version=body.version,
+    )
+    case = access.case
+    return TransitionOut(
+        id=case_id,
+        state=case.state,
+        previous_state=move.before,
+        version=case.version,
+        deadlines=deadlines_out(case),
+    )
+
+
+def open_for_change(case_id: int) -> service.CaseAccess:
+    """The case for a write: members who may write it, else its reporter, else 404."""
+    for permission in (Permission.CASES_WRITE, Permission.REPORTS_READ_OWN):
+        try:
+            return service.open_case(db(), principal(), case_id, permission)
+        except NotFound:
+            continue
+    service.open_case(db(), principal(), case_id, Permission.CASES_READ)  # 404 if unseen
+    raise Forbidden("You may see this case but not change it (viewer).")

@@ -7,7 +7,7 @@ OpenPGP ciphertext.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -76,6 +76,33 @@ class Case(SQLModel, table=True):
     acknowledge_by: datetime | None = timestamp_field(nullable=True, index=True)
     triage_by: datetime | None = timestamp_field(nullable=True)
     disclose_by: datetime | None = timestamp_field(nullable=True, index=True)
+    publish_at: datetime | None = timestamp_field(nullable=True)
+    # The earliest deadline still to be met: the inbox's default sort, kept by the service.
+    next_deadline_at: datetime | None = timestamp_field(nullable=True, index=True)
+    acknowledged_at: datetime | None = timestamp_field(nullable=True)
+    triaged_at: datetime | None = timestamp_field(nullable=True)
+    fixed_at: datetime | None = timestamp_field(nullable=True)
+    disclosed_at: datetime | None = timestamp_field(nullable=True)
+    closed_at: datetime | None = timestamp_field(nullable=True)
+    # What the vendor sets at triage: plaintext metadata, searchable and usable in feeds.
+    assignee_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
+    cwe: str | None = Field(default=None, max_length=16)
+    cvss_vector: str | None = Field(default=None, max_length=200)
+    cvss_version: str | None = Field(default=None, max_length=4)
+    cvss_score: float | None = None
+    cvss_rating: str | None = Field(default=None, max_length=16, index=True)
+    cve_id: str | None = Field(default=None, max_length=32, unique=True)
+    duplicate_of_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.ForeignKey("case_file.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
     updated_at: datetime = timestamp_field(default_factory=utcnow)
     version: int = 1
 
@@ -93,9 +120,80 @@ class CaseBlob(SQLModel, table=True):
     kind: BlobKind = enum_field(BlobKind)
     ciphertext: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
     sha256: str = Field(max_length=64)
+    # The ciphertext's hash as first received, kept when a key rotation re-encrypts the blob so
+    # that signed receipts stay checkable; None while the blob was never re-encrypted.
+    received_sha256: str | None = Field(default=None, max_length=64)
     recipients: str = Field(max_length=400)  # space-separated key fingerprints
     author_id: int | None = Field(
         default=None,
         sa_column=sa.Column(sa.ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True),
     )
     created_at: datetime = timestamp_field(default_factory=utcnow)
+
+
+class CaseEvent(SQLModel, table=True):
+    """One entry of a case's timeline. `details` is metadata only, never report text."""
+
+    __tablename__ = "case_event"
+    __table_args__ = (sa.Index("ix_case_event_case_id_at", "case_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("case_file.id", ondelete="CASCADE"), nullable=False)
+    )
+    at: datetime = timestamp_field(default_factory=utcnow)
+    kind: str = Field(max_length=40)  # an EventKind value; new kinds need no migration
+    actor_id: int | None = None  # kept as a number: history outlives accounts
+    actor: str = Field(default="", max_length=254)
+    is_internal: bool = False  # vendor-side only, hidden from the researcher
+    details: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))
+
+
+class AffectedProduct(SQLModel, table=True):
+    """A product (or package) and version range the case affects, shaped for OSV and CSAF."""
+
+    __tablename__ = "affected_product"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("case_file.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    vendor: str = Field(max_length=200)
+    product: str = Field(max_length=200, index=True)
+    ecosystem: str = Field(default="", max_length=64)  # OSV ecosystem, e.g. "PyPI"
+    package_name: str = Field(default="", max_length=200)
+    purl: str = Field(default="", max_length=500)
+    introduced: str = Field(default="0", max_length=100)  # "0": all versions before `fixed`
+    fixed: str = Field(default="", max_length=100)
+    last_affected: str = Field(default="", max_length=100)
+
+
+class ExtensionStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class ExtensionRequest(SQLModel, table=True):
+    """A vendor's request for more time (an extension, or a grace with a patch date)."""
+
+    __tablename__ = "extension_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("case_file.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    is_grace: bool = False
+    days: int
+    reason: str = Field(max_length=1000)
+    patch_date: date | None = None
+    status: ExtensionStatus = enum_field(ExtensionStatus, default=ExtensionStatus.PENDING)
+    requested_by_id: int | None = None
+    requested_at: datetime = timestamp_field(default_factory=utcnow)
+    decided_by_id: int | None = None
+    decided_at: datetime | None = timestamp_field(nullable=True)

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from disclosure.errors import DomainError, ValidationError
-from disclosure.policy import Permission, endpoint_rule
+from disclosure.policy import Permission, endpoint_permissions, endpoint_rule
 
 
 class BadJson(DomainError):
@@ -171,7 +171,7 @@ def _describe(op: Operation, rule: Any, refs: dict[Any, Any]) -> dict[str, Any]:
     access = endpoint_rule(op.view)
     if isinstance(access, Permission):
         described["security"] = [{"bearerAuth": []}, {"sessionCookie": []}]
-        described["x-permission"] = access.value
+        described["x-permission"] = " | ".join(p.value for p in endpoint_permissions(op.view))
         described["responses"]["401"] = {"description": "Not signed in", **error}
         described["responses"]["403"] = {"description": "Not allowed", **error}
     else:

@@ -11,8 +11,8 @@ from flask.cli import AppGroup
 from disclosure.accounts.service import find_user_by_email
 from disclosure.cli_support import cli_actor, cli_transaction, now
 from disclosure.crypto import CryptoError
-from disclosure.errors import NotFound
-from disclosure.programs import service
+from disclosure.errors import DomainError, NotFound
+from disclosure.programs import rotation, service
 from disclosure.programs.models import MemberRole
 
 
@@ -108,3 +108,63 @@ def remove_member(slug: str, email: str) -> None:
             raise NotFound(f"No account {email}.")
         service.remove_member(session, cli_actor(), found, user, now=now())
     click.echo(f"{email} removed from {slug}")
+
+
+@program.command("rotate-key")
+@click.argument("slug")
+@click.option(
+    "--delete-old-secret",
+    is_flag=True,
+    help="Delete the old secret key from the GnuPG home once nothing needs it.",
+)
+@click.option(
+    "--import-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Offline-only programs: encrypt new submissions to this public key from now on.",
+)
+def rotate_key(slug: str, delete_old_secret: bool, import_key: Path | None) -> None:
+    """Give a program a new key and re-encrypt its stored reports to it, case by case.
+
+    New submissions use the new key at once. Each case is re-encrypted in its own
+    transaction, so an interrupted run can simply be started again: it finishes the
+    pending rotation instead of generating another key. The old key is retired when every
+    case is done; its secret stays in the GnuPG home (backups made before the rotation need
+    it) unless --delete-old-secret is given.
+    """
+    services = current_app.extensions["disclosure"]
+    keyring = services.keyring()
+    if import_key is not None:
+        with cli_transaction() as session:
+            key = rotation.import_offline_key(
+                session, keyring, cli_actor(), slug, import_key.read_text(), now=now()
+            )
+        click.echo(f"{slug}: new submissions are encrypted to {key.fingerprint}")
+        click.echo("note: stored reports stay encrypted to the old key; decrypt them with it.")
+        return
+    with cli_transaction() as session:
+        started = rotation.start_rotation(session, keyring, cli_actor(), slug, now=now())
+    verb = "resuming the rotation of" if started.is_resumed else "rotating"
+    click.echo(f"{verb} {slug} to key {started.new_fingerprint}")
+    try:
+        with click.progressbar(length=started.pending_cases, label="re-encrypting cases") as bar:
+            for _case_id in rotation.reencrypt_pending(
+                services.engine, keyring, cli_actor(), started, clock=services.clock
+            ):
+                bar.update(1)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    with cli_transaction() as session:
+        retired = rotation.finish_rotation(
+            session, keyring, cli_actor(), started, now=now(), delete_old_secret=delete_old_secret
+        )
+    click.echo(f"done: every case of {slug} is encrypted to {started.new_fingerprint}")
+    for fingerprint in retired.retired:
+        click.echo(f"retired key {fingerprint}")
+    for fingerprint in retired.secrets_deleted:
+        click.echo(f"deleted secret key {fingerprint} from the GnuPG home")
+    for fingerprint in retired.secrets_kept:
+        click.echo(
+            f"note: the old secret key stays in {keyring.home}: backups made before the "
+            "rotation need it. Once none does: "
+            f"gpg --homedir {keyring.home} --delete-secret-keys {fingerprint}"
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
+from disclosure.cases import clock
 from disclosure.cases.models import Case
 from disclosure.errors import NotFound, ValidationError
 from disclosure.http.api import operation
@@ -85,7 +86,7 @@ def _summary(case: Case) -> CaseSummary:
         state=case.state,
         received_at=case.received_at,
         deadlines=deadlines_out(case),
-        explanations=explanations(service.case_deadlines(case, policy)),
+        explanations=explanations(clock.deadlines_of(db(), case, policy, now=now())),
     )
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from disclosure.cases.models import BlobKind, Case, CaseBlob
-from disclosure.crypto import CryptoError, Keyring
+from disclosure.crypto import CryptoError, GpgUnavailable, Keyring
 from disclosure.errors import BadRequest
 from disclosure.reports.models import PlatformKey, Receipt
 
@@ -91,8 +91,11 @@ class ReceiptCheck:
 
 def verify_receipt(session: Session, keyring: Keyring, signed: str) -> ReceiptCheck:
     """Check the signature is by a platform key and compare the hashes with what is stored."""
+    signed = signed.replace("\r\n", "\n")  # pasted from a browser's textarea
     try:
         signer = keyring.verify_cleartext(signed)
+    except GpgUnavailable:
+        raise  # an outage is a 503, not a verdict on the receipt
     except CryptoError:
         raise BadRequest("The receipt's signature is not valid.") from None
     known = session.exec(select(PlatformKey).where(PlatformKey.fingerprint == signer)).first()

@@ -21,8 +21,10 @@ from sqlmodel import Session, col, select
 
 from disclosure.accounts.models import User
 from disclosure.audit.service import Actor, record
+from disclosure.cases import clock
 from disclosure.cases.models import BlobKind, Case, CaseBlob, InTheWild
 from disclosure.cases.severity import score_vector
+from disclosure.cases.timeline import EventKind, add_event
 from disclosure.crypto import CryptoError, GpgUnavailable, Keyring, NotEncryptedToKey
 from disclosure.errors import (
     BadRequest,
@@ -33,8 +35,7 @@ from disclosure.errors import (
     Unauthenticated,
     ValidationError,
 )
-from disclosure.policies.deadlines import Deadlines, compute_deadlines
-from disclosure.policies.events import Event, InTheWildSet, Received
+from disclosure.policies.deadlines import Deadlines
 from disclosure.policies.presets import DisclosurePolicy
 from disclosure.programs.models import Program
 from disclosure.programs.service import active_keys
@@ -79,7 +80,9 @@ def submit_report(
 ) -> Submission:
     """Encrypt the report to the program's keys and open a case with its deadlines."""
     _check_program(program, submitter)
-    if idempotency_key and (earlier := _replay(session, intake, idempotency_key, submitter)):
+    if idempotency_key and (
+        earlier := _replay(session, intake, idempotency_key, submitter, program)
+    ):
         return earlier
     policy = policy_of(intake, program)
     fingerprints = [key.fingerprint for key in active_keys(session, program)]
@@ -100,20 +103,38 @@ def submit_report(
         received_at=now,
         updated_at=now,
     )
-    deadlines = case_deadlines(case, policy)
-    _apply(case, deadlines)
     try:
         with session.begin_nested():
             session.add(case)
             session.flush()
     except sa.exc.IntegrityError:
-        if idempotency_key and (earlier := _replay(session, intake, idempotency_key, submitter)):
+        if idempotency_key and (
+            earlier := _replay(session, intake, idempotency_key, submitter, program)
+        ):
             return earlier  # a concurrent duplicate won the race
         raise
     for blob in blobs:
         blob.case_id = case.id or 0
         blob.created_at = now
         session.add(blob)
+    add_event(
+        session,
+        case,
+        EventKind.RECEIVED,
+        actor=actor,
+        now=now,
+        details={"anonymous": submitter is None, "attachments": case.attachment_count},
+    )
+    if case.exploited_in_the_wild is InTheWild.YES:
+        add_event(
+            session,
+            case,
+            EventKind.IN_THE_WILD_SET,
+            actor=actor,
+            now=now,
+            details={"by": "reporter"},
+        )
+    deadlines = clock.refresh(session, case, policy, now=now)
     receipt = _sign(session, intake, case, program, blobs, now)
     record(
         session,
@@ -144,20 +165,6 @@ def policy_of(intake: Intake, program: Program) -> DisclosurePolicy:
     if policy is None:
         raise ServiceUnavailable(f"The program's policy {program.policy_name!r} is not loaded.")
     return policy
-
-
-def case_deadlines(case: Case, policy: DisclosurePolicy) -> Deadlines:
-    """The case's deadlines from its policy and what has happened so far."""
-    events: list[Event] = [Received(case.received_at)]
-    if case.exploited_in_the_wild is InTheWild.YES:
-        events.append(InTheWildSet(case.received_at))
-    return compute_deadlines(policy, events, policy_label=f"{policy.name} v{policy.version}")
-
-
-def _apply(case: Case, deadlines: Deadlines) -> None:
-    case.acknowledge_by = deadlines.acknowledge_by.at if deadlines.acknowledge_by else None
-    case.triage_by = deadlines.triage_by.at if deadlines.triage_by else None
-    case.disclose_by = deadlines.disclose_by.at if deadlines.disclose_by else None
 
 
 def _encrypt(
@@ -304,9 +311,30 @@ def _sign(
 # --- tracking codes and idempotency ----------------------------------------------------------
 
 
+def issue_form_key(secret_key: str) -> str:
+    """An idempotency key for the report form: random, and signed so only we can issue one."""
+    nonce = secrets.token_urlsafe(24)
+    return f"{nonce}.{_form_key_signature(secret_key, nonce)}"
+
+
+def _form_key_signature(secret_key: str, nonce: str) -> str:
+    return hmac.new(secret_key.encode(), b"form-key|" + nonce.encode(), hashlib.sha256).hexdigest()[
+        :24
+    ]
+
+
+def _is_form_key(intake: Intake, key: str | None) -> bool:
+    nonce, _, signature = (key or "").partition(".")
+    return bool(nonce) and hmac.compare_digest(
+        signature, _form_key_signature(intake.secret_key, nonce)
+    )
+
+
 def _tracking_code(intake: Intake, idempotency_key: str | None) -> str:
-    """160 random bits, or derived from the idempotency key so a replay can show it again."""
-    if idempotency_key:
+    """160 random bits; for a form we issued, derived from its key so a double submit can
+    show the code again. A client-chosen API key never derives a code: it may be guessable.
+    """
+    if idempotency_key and _is_form_key(intake, idempotency_key):
         raw = hmac.new(
             intake.secret_key.encode(), b"tracking|" + idempotency_key.encode(), hashlib.sha256
         ).digest()[:20]
@@ -323,7 +351,7 @@ def hash_code(code: str) -> str:
 
 
 def _replay(
-    session: Session, intake: Intake, key: str, submitter: User | None
+    session: Session, intake: Intake, key: str, submitter: User | None, program: Program
 ) -> Submission | None:
     case = session.exec(select(Case).where(Case.idempotency_key == key)).first()
     if case is None:
@@ -335,8 +363,15 @@ def _replay(
         )
     receipt = session.exec(select(Receipt).where(Receipt.case_id == case.id)).one()
     policy = intake.policies[case.policy_name]
-    code = _tracking_code(intake, key) if submitter is None else None
-    return Submission(case, receipt, case_deadlines(case, policy), code, replayed=True)
+    if case.program_id != program.id:
+        raise Conflict(
+            "This idempotency key was used for another submission.",
+            fields={"idempotency_key": "Use a fresh key for each new report."},
+        )
+    # Shown again only for keys we issued (the form); an API client got it the first time.
+    code = _tracking_code(intake, key) if submitter is None and _is_form_key(intake, key) else None
+    deadlines = clock.deadlines_of(session, case, policy, now=case.received_at)
+    return Submission(case, receipt, deadlines, code, replayed=True)
 
 
 def find_by_tracking_code(session: Session, code: str) -> Case:

@@ -16,6 +16,13 @@ PUBLIC_ENDPOINTS = {
     "meta_api.openapi",
     "reports_api.submit",  # anonymous reports, where the program accepts them
     "reports_api.track",  # the tracking code is the credential
+    "portal.program",  # a program's scope, policy and key are for everyone to read
+    "portal.report",  # anonymous reports where the program accepts them (the service decides)
+    "portal.track",  # the tracking code, sent in the POST body, is the credential
+    "portal.verify_receipt",  # whoever holds a receipt may check its signature
+    "programs.pgp_key",  # researchers need the public key to encrypt before signing in
+    "programs.security_txt",  # RFC 9116: security contacts are published for anyone
+    "programs.well_known_security_txt",  # RFC 9116 asks for it at /.well-known/, unauthenticated
 }
 
 

@@ -124,11 +124,11 @@ def test_demo_is_idempotent_and_its_accounts_sign_in(
 
 
 def test_program_with_an_imported_key_is_offline_only(
-    app: Flask, runner: FlaskCliRunner, tmp_path, db_session
+    app: Flask, runner: FlaskCliRunner, tmp_path, db_session, short_tmp
 ) -> None:
     from disclosure.crypto import Keyring
 
-    elsewhere = Keyring(tmp_path / "vendor-gpg", passphrase="vendor passphrase here")
+    elsewhere = Keyring(short_tmp / "gpg", passphrase="vendor passphrase here")
     public = tmp_path / "acme.asc"
     public.write_text(elsewhere.generate_key("Offline Co", "sec@offline.example").public_key)
     result = run(

@@ -20,9 +20,11 @@ from tests.factories import add_member, bearer, make_program, make_token, make_u
 CANARY = "CANARY-7f3a9c51-never-at-rest"
 
 
-def _files_with(root: Path, needle: bytes, since: float) -> list[Path]:
+def _files_with(root: Path, needle: bytes, since: float, *, skip: Path | None = None) -> list[Path]:
     hits = []
     for path in root.rglob("*"):
+        if skip is not None and path.is_relative_to(skip):
+            continue  # pytest's own tmp_path folders hold test inputs, not app output
         try:
             if path.is_file() and path.stat().st_mtime >= since and needle in path.read_bytes():
                 hits.append(path)
@@ -57,7 +59,13 @@ def _database_bytes(app: Flask, database_url: str) -> bytes:
 
 @pytest.mark.parametrize("transport", ["json", "multipart"])
 def test_canary_is_encrypted_everywhere_and_readable_by_the_vendor(
-    app: Flask, client, database_url: str, gnupg_home: Path, caplog, transport: str
+    app: Flask,
+    client,
+    database_url: str,
+    gnupg_home: Path,
+    caplog,
+    transport: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     started = time.time() - 1
@@ -90,7 +98,9 @@ def test_canary_is_encrypted_everywhere_and_readable_by_the_vendor(
     needle = CANARY.encode()
     assert needle not in _database_bytes(app, database_url)
     assert [r for r in caplog.records if CANARY in r.getMessage()] == []
-    assert _files_with(Path(tempfile.gettempdir()), needle, started) == []
+    temp_root = Path(tempfile.gettempdir())
+    assert temp_root.name.startswith("dt-")  # this run's own TMPDIR (tests/conftest.py)
+    assert _files_with(temp_root, needle, started, skip=tmp_path_factory.getbasetemp()) == []
     assert _files_with(gnupg_home, needle, started) == []
 
     token = make_token(app, vendor, TokenScope.CASES_READ)

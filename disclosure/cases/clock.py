@@ -1,0 +1,50 @@
+"""A case's disclosure clock: deadlines from its policy and timeline, kept on the case row."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlmodel import Session
+
+from disclosure.cases.lifecycle import CLOSING
+from disclosure.cases.models import Case, CaseState
+from disclosure.cases.timeline import clock_events, events_of
+from disclosure.errors import ServiceUnavailable
+from disclosure.policies import timers
+from disclosure.policies.deadlines import Deadlines, compute_deadlines
+from disclosure.policies.presets import DisclosurePolicy
+
+
+def policy_for(policies: Mapping[str, DisclosurePolicy], case: Case) -> DisclosurePolicy:
+    """The policy the case follows (the name recorded when it arrived)."""
+    policy = policies.get(case.policy_name)
+    if policy is None:
+        raise ServiceUnavailable(f"The case's policy {case.policy_name!r} is not loaded.")
+    return policy
+
+
+def deadlines_of(
+    session: Session, case: Case, policy: DisclosurePolicy, *, now: datetime
+) -> Deadlines:
+    """The case's deadlines with their explanations, computed from its timeline."""
+    events = clock_events(case, events_of(session, case.id or 0))
+    return compute_deadlines(
+        policy, events, policy_label=f"{policy.name} v{policy.version}", now=now
+    )
+
+
+def refresh(session: Session, case: Case, policy: DisclosurePolicy, *, now: datetime) -> Deadlines:
+    """Recompute the deadlines after an event, store them on the case, reschedule timers."""
+    session.flush()
+    deadlines = deadlines_of(session, case, policy, now=now)
+    case.acknowledge_by = deadlines.acknowledge_by.at if deadlines.acknowledge_by else None
+    case.triage_by = deadlines.triage_by.at if deadlines.triage_by else None
+    case.disclose_by = deadlines.disclose_by.at if deadlines.disclose_by else None
+    case.publish_at = deadlines.publish_at.at if deadlines.publish_at else None
+    is_done = case.state in CLOSING or case.state is CaseState.DISCLOSED
+    live = timers.live_deadlines(deadlines, is_fixed=case.state is CaseState.FIXED, is_done=is_done)
+    case.next_deadline_at = min((d.at for d in live.values()), default=None)
+    session.add(case)
+    timers.reschedule(session, case.id or 0, timers.plan(live, policy.warnings.fractions), now=now)
+    return deadlines

@@ -1,0 +1,129 @@
+"""The case timeline: events as rows, and the events the disclosure clock reads from them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from disclosure.audit.service import Actor
+from disclosure.cases.models import Case, CaseEvent
+from disclosure.policies import events as clock
+
+
+class EventKind(StrEnum):
+    RECEIVED = "received"
+    STATE_CHANGED = "state_changed"
+    REOPENED = "reopened"
+    IN_THE_WILD_SET = "in_the_wild_set"
+    IN_THE_WILD_CLEARED = "in_the_wild_cleared"
+    EXTENSION_REQUESTED = "extension_requested"
+    EXTENSION_GRANTED = "extension_granted"
+    EXTENSION_DECLINED = "extension_declined"
+    GRACE_GRANTED = "grace_granted"
+    ASSIGNED = "assigned"
+    SEVERITY_SET = "severity_set"
+    AFFECTED_SET = "affected_set"
+    CVE_ASSIGNED = "cve_assigned"
+    MESSAGE = "message"
+    NOTE = "note"
+    PARTICIPANT_INVITED = "participant_invited"
+    VEX_UPDATED = "vex_updated"
+    TIMER_FIRED = "timer_fired"
+    PUBLICATION_DUE = "publication_due"
+
+
+def add_event(
+    session: Session,
+    case: Case,
+    kind: EventKind,
+    *,
+    actor: Actor,
+    now: datetime,
+    details: Mapping[str, Any] | None = None,
+    internal: bool = False,
+) -> CaseEvent:
+    """Append an event to the case's timeline (metadata only, never report text)."""
+    event = CaseEvent(
+        case_id=case.id or 0,
+        at=now,
+        kind=kind.value,
+        actor_id=actor.user_id,
+        actor=actor.label,
+        is_internal=internal,
+        details=json.dumps(dict(details or {}), sort_keys=True, default=str),
+    )
+    session.add(event)
+    return event
+
+
+def events_of(session: Session, case_id: int, *, include_internal: bool = True) -> list[CaseEvent]:
+    """The case's timeline, oldest first."""
+    query = select(CaseEvent).where(CaseEvent.case_id == case_id)
+    if not include_internal:
+        query = query.where(col(CaseEvent.is_internal).is_(False))
+    return list(session.exec(query.order_by(col(CaseEvent.at), col(CaseEvent.id))))
+
+
+def details_of(event: CaseEvent) -> dict[str, Any]:
+    return json.loads(event.details)
+
+
+def clock_events(case: Case, timeline: Iterable[CaseEvent]) -> list[clock.Event]:
+    """What the disclosure clock counts, read from the timeline."""
+    found: list[clock.Event] = [clock.Received(case.received_at)]
+    for event in timeline:
+        data = details_of(event)
+        match event.kind:
+            case EventKind.IN_THE_WILD_SET:
+                found.append(clock.InTheWildSet(event.at))
+            case EventKind.IN_THE_WILD_CLEARED:
+                found.append(clock.InTheWildCleared(event.at))
+            case EventKind.EXTENSION_GRANTED:
+                found.append(
+                    clock.ExtensionGranted(
+                        event.at, data["days"], data["reason"], data["granted_by"]
+                    )
+                )
+            case EventKind.GRACE_GRANTED:
+                found.append(
+                    clock.GraceGranted(
+                        event.at,
+                        data["days"],
+                        date.fromisoformat(data["patch_date"]),
+                        data["granted_by"],
+                    )
+                )
+            case EventKind.STATE_CHANGED | EventKind.REOPENED:
+                found.extend(_state_clock_events(event.at, data["from"], data["to"]))
+    return found
+
+
+def _state_clock_events(at: datetime, before: str, after: str) -> list[clock.Event]:
+    moves: list[clock.Event] = []
+    if after == "acknowledged" or (after == "accepted" and before == "new"):
+        moves.append(clock.Acknowledged(at))
+    if after == "accepted":
+        moves.append(clock.Triaged(at))
+    if after == "fixed":
+        moves.append(clock.FixReleased(at))
+    if after == "needs_info":
+        moves.append(clock.ClockPaused(at))
+    if before == "needs_info":
+        moves.append(clock.ClockResumed(at))
+    return moves
+
+
+def state_before_needs_info(timeline: Iterable[CaseEvent]) -> str | None:
+    """The state the case left for needs_info most recently (where answering returns it)."""
+    previous = None
+    for event in timeline:
+        if event.kind == EventKind.STATE_CHANGED:
+            data = details_of(event)
+            if data["to"] == "needs_info":
+                previous = data["from"]
+    return previous

@@ -1,0 +1,83 @@
+"""Triage verbs: change a case's state. Each sets state through the lifecycle, writes the
+timeline and the audit log, and refreshes the disclosure clock."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlmodel import Session
+
+from disclosure.audit.service import Actor, record
+from disclosure.cases import clock, lifecycle
+from disclosure.cases.models import Case, CaseState
+from disclosure.cases.service import CaseAccess
+from disclosure.cases.timeline import EventKind, add_event, events_of, state_before_needs_info
+from disclosure.errors import Conflict, NotFound
+from disclosure.policies.presets import DisclosurePolicy
+from disclosure.policy import CaseRole
+
+
+def check_version(case: Case, expected: int | None) -> None:
+    """409 when the caller edited an older version of the case (nothing is lost: retry)."""
+    if expected is not None and expected != case.version:
+        raise Conflict(
+            f"The case changed since you loaded it (version {expected}, now {case.version}). "
+            "Reload it and apply your change again.",
+            fields={"version": f"Current version is {case.version}."},
+        )
+
+
+def bump(case: Case, now: datetime) -> None:
+    case.version += 1
+    case.updated_at = now
+
+
+def change_state(
+    session: Session,
+    access: CaseAccess,
+    policies: Mapping[str, DisclosurePolicy],
+    *,
+    to: CaseState,
+    actor: Actor,
+    now: datetime,
+    reason: str = "",
+    duplicate_of: int | None = None,
+    expected_version: int | None = None,
+) -> lifecycle.Transition:
+    """Move the case through the lifecycle; the reporter may only withdraw or answer."""
+    case = access.case
+    check_version(case, expected_version)
+    side = lifecycle.Side.REPORTER if access.role is CaseRole.REPORTER else lifecycle.Side.VENDOR
+    if duplicate_of is not None:
+        original = session.get(Case, duplicate_of)
+        if original is None or original.program_id != case.program_id:
+            raise NotFound(
+                "No such original case in this program.", fields={"duplicate_of": "Unknown case."}
+            )
+    resume_to = state_before_needs_info(events_of(session, case.id or 0))
+    move = lifecycle.transition(
+        case,
+        to,
+        side=side,
+        now=now,
+        duplicate_of=duplicate_of,
+        resume_to=CaseState(resume_to) if resume_to else None,
+    )
+    bump(case, now)
+    details = {"from": move.before.value, "to": move.after.value, "reason": reason[:500]}
+    if duplicate_of is not None:
+        details["duplicate_of"] = duplicate_of
+    kind = EventKind.REOPENED if move.is_reopen else EventKind.STATE_CHANGED
+    add_event(session, case, kind, actor=actor, now=now, details=details)
+    record(
+        session,
+        actor,
+        "case.reopen" if move.is_reopen else "case.transition",
+        now=now,
+        subject_type="case",
+        subject_id=case.id,
+        details=details,
+    )
+    clock.refresh(session, case, clock.policy_for(policies, case), now=now)
+    return move

@@ -1,0 +1,87 @@
+"""Timers: the moments a case's deadlines need attention, as rows the scheduler sweeps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from disclosure.policies.deadlines import Deadline, Deadlines
+from disclosure.policies.models import CaseTimer
+
+DUE = "due"
+
+
+@dataclass(frozen=True)
+class PlannedTimer:
+    deadline: str
+    level: str
+    due_at: datetime
+
+
+def live_deadlines(deadlines: Deadlines, *, is_fixed: bool, is_done: bool) -> dict[str, Deadline]:
+    """The deadlines that still ask something of the vendor, by name."""
+    if is_done:
+        return {}
+    live: dict[str, Deadline] = {}
+    for name in ("acknowledge_by", "triage_by"):
+        deadline = getattr(deadlines, name)
+        if deadline is not None and deadline.met_at is None:
+            live[name] = deadline
+    if is_fixed:
+        if deadlines.publish_at is not None:
+            live["publish_at"] = deadlines.publish_at
+    elif deadlines.disclose_by is not None:
+        live["disclose_by"] = deadlines.disclose_by
+    return live
+
+
+def plan(live: dict[str, Deadline], fractions: Iterable[float]) -> list[PlannedTimer]:
+    """A warning at each fraction of every live deadline's span, and one when it is due."""
+    planned = []
+    for name, deadline in live.items():
+        span = deadline.at - deadline.counted_from
+        for fraction in fractions:
+            planned.append(
+                PlannedTimer(
+                    name, f"warn-{round(fraction * 100)}", deadline.counted_from + span * fraction
+                )
+            )
+        planned.append(PlannedTimer(name, DUE, deadline.at))
+    return planned
+
+
+def reschedule(
+    session: Session, case_id: int, planned: list[PlannedTimer], *, now: datetime
+) -> None:
+    """Replace the case's pending timers with `planned`; fired ones stay fired.
+
+    A warning whose moment has already passed when it is planned is dropped (it would only
+    be noise); a deadline that is already due is kept, so it still fires.
+    """
+    session.execute(
+        sa.delete(CaseTimer).where(
+            col(CaseTimer.case_id) == case_id, col(CaseTimer.fired_at).is_(None)
+        )
+    )
+    fired = {
+        (t.deadline, t.level, t.due_at)
+        for t in session.exec(select(CaseTimer).where(CaseTimer.case_id == case_id))
+    }
+    for timer in planned:
+        if (timer.deadline, timer.level, timer.due_at) in fired:
+            continue
+        if timer.level != DUE and timer.due_at <= now:
+            continue
+        session.add(
+            CaseTimer(
+                case_id=case_id,
+                deadline=timer.deadline,
+                level=timer.level,
+                due_at=timer.due_at,
+                created_at=now,
+            )
+        )

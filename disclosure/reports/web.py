@@ -1,0 +1,248 @@
+"""Researcher portal pages: a program's page, the report form and receipt, tracking, receipts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Blueprint, render_template, request
+
+from disclosure.cases import clock
+from disclosure.cases.models import Case
+from disclosure.crypto import CryptoError
+from disclosure.errors import BadRequest, DomainError, NotFound, Unauthenticated, ValidationError
+from disclosure.http.context import actor, db, mark_for_rollback, now, principal, services, settings
+from disclosure.policies.deadlines import Deadlines
+from disclosure.policies.description import describe
+from disclosure.policy import Permission, authorize, public, requires
+from disclosure.programs.models import Program
+from disclosure.programs.service import active_keys, get_program
+from disclosure.reports import receipts, service
+from disclosure.reports.cwe import COMMON_WEAKNESSES
+from disclosure.reports.forms import EncryptedReportIn, ReportIn
+from disclosure.reports.parsing import report_from_request
+from disclosure.reports.schemas import explanations
+
+blueprint = Blueprint("portal", __name__)
+
+Page = str | tuple[str, int]
+_DEADLINES = {
+    "acknowledge_by": "Acknowledgement",
+    "triage_by": "Triage",
+    "disclose_by": "Disclosure",
+}
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    """One deadline of a case as a page shows it."""
+
+    label: str
+    at: datetime | None
+    explanation: str
+    left: str
+
+
+@blueprint.app_template_filter("utc")
+def format_utc(value: datetime | None) -> str:
+    """A timestamp as "2026-05-30 23:59 UTC", or a dash when there is none."""
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+
+@blueprint.app_template_filter("size")
+def format_size(size: int) -> str:
+    """A byte count as people read it: 10 MiB, 1.5 KiB, 900 bytes."""
+    for unit, factor in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if size >= factor:
+            return f"{size / factor:.3g} {unit}"
+    return f"{size} bytes"
+
+
+def time_left(at: datetime | None, current: datetime) -> str:
+    """ "3 days 4 hours left", "overdue by 5 hours": coarse, for people, not for timers."""
+    if at is None:
+        return "no deadline"
+    seconds = int((at - current).total_seconds())
+    days, rest = divmod(abs(seconds), 86_400)
+    hours = rest // 3600
+    parts = [f"{days} day{'s' if days != 1 else ''}"] if days else []
+    if hours or not days:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}" if hours else "less than an hour")
+    span = " ".join(parts)
+    return f"{span} left" if seconds >= 0 else f"overdue by {span}"
+
+
+def deadline_rows(
+    case: Case, current: datetime, deadlines: Deadlines | None = None
+) -> list[DeadlineRow]:
+    """The case's acknowledge, triage and disclose deadlines with why and how long is left."""
+    if deadlines is None and (policy := services().policies.get(case.policy_name)):
+        deadlines = clock.deadlines_of(db(), case, policy, now=current)
+    why = explanations(deadlines) if deadlines else {}
+    return [
+        DeadlineRow(label, at, why.get(name, ""), time_left(at, current))
+        for name, label in _DEADLINES.items()
+        if (at := getattr(case, name)) is not None
+    ]
+
+
+def _open_program(slug: str) -> Program:
+    program = get_program(db(), slug)
+    if not program.is_open:
+        raise NotFound(f"No program {slug!r}.")
+    return program
+
+
+@blueprint.get("/programs/<slug>")
+@public  # what a program accepts and how it discloses is for everyone to read
+def program(slug: str) -> str:
+    program = _open_program(slug)
+    policy = services().policies.get(program.policy_name)
+    return render_template(
+        "reports/program.html",
+        program=program,
+        policy=policy,
+        sentences=describe(policy) if policy else [],
+        keys=active_keys(db(), program),
+    )
+
+
+@blueprint.route("/programs/<slug>/report", methods=["GET", "POST"])
+@public  # anonymous reports where the program accepts them; submit_report enforces that
+def report(slug: str) -> Page:
+    program = _open_program(slug)
+    who = principal()
+    if request.method == "GET":
+        if not (who.is_authenticated or program.accepts_anonymous):
+            return _sign_in_page(program, ""), 401
+        return _form_page(program)
+    if who.is_authenticated:
+        authorize(who, Permission.REPORTS_SUBMIT)
+    try:
+        submission = service.submit_report(
+            db(),
+            services().intake(),
+            program=program,
+            report=_report_from_form(),
+            submitter=who.user,
+            actor=actor(),
+            now=now(),
+            idempotency_key=_idempotency_key(),
+        )
+    except Unauthenticated as exc:
+        mark_for_rollback()
+        return _sign_in_page(program, exc.message), 401
+    except (DomainError, CryptoError) as exc:
+        mark_for_rollback()
+        return _form_page(program, exc), getattr(exc, "status", 503)
+    rows = deadline_rows(submission.case, now(), submission.deadlines)
+    page = render_template("reports/receipt.html", program=program, s=submission, rows=rows)
+    return page, 200 if submission.replayed else 201
+
+
+def _report_from_form() -> ReportIn | EncryptedReportIn:
+    """The report as parsing reads it, with the typed "other" CWE id when one was given."""
+    upload = request.files.get("encrypted_report_file")
+    if request.form.get("kind") == "encrypted" and not (
+        request.form.get("encrypted_report", "").strip() or (upload and upload.filename)
+    ):
+        raise ValidationError(
+            "Paste the encrypted report or choose its file.",
+            fields={"encrypted_report": "Paste an armored PGP message or choose a file."},
+        )
+    report = report_from_request()
+    other = request.form.get("cwe_other", "").strip()
+    if isinstance(report, ReportIn) and (other or report.cwe == "other"):
+        if not other:
+            raise ValidationError(
+                "Some fields are invalid.", fields={"cwe": "Type the CWE id, such as CWE-1390."}
+            )
+        report = report.model_copy(update={"cwe": other})
+    return report
+
+
+def _idempotency_key() -> str:
+    key = request.form.get("idempotency_key", "")
+    if problem := service.idempotency_key_problem(key):
+        raise ValidationError(
+            "The form is incomplete; reload the page and try again.",
+            fields={"idempotency_key": problem},
+        )
+    return key
+
+
+def _form_page(program: Program, error: DomainError | CryptoError | None = None) -> str:
+    """The report form: empty, or as submitted with each error at its field."""
+    values = request.form.to_dict() if error else {}
+    values.pop("csrf_token", None)
+    errors: dict[str, str] = {}
+    if isinstance(error, DomainError):
+        for name, problem in error.fields.items():
+            errors.setdefault(name.split(".", 1)[0], problem)
+        errors["form"] = error.message
+    elif error is not None:
+        errors["form"] = "Encryption is unavailable right now; nothing was stored."
+    cfg = services().settings
+    return render_template(
+        "reports/report_form.html",
+        program=program,
+        values=values,
+        errors=errors,
+        weaknesses=COMMON_WEAKNESSES,
+        had_files=any(f.filename for f in request.files.getlist("attachments")),
+        keys={
+            "plain": service.issue_form_key(settings().secret_key),
+            "encrypted": service.issue_form_key(settings().secret_key),
+        },
+        fingerprints=[key.fingerprint for key in active_keys(db(), program)],
+        max_each=cfg.max_attachment_bytes,
+        max_total=cfg.max_attachments_total_bytes,
+    )
+
+
+def _sign_in_page(program: Program, message: str) -> str:
+    return render_template("reports/sign_in.html", program=program, message=message)
+
+
+@blueprint.get("/my/cases")
+@requires(Permission.REPORTS_READ_OWN)
+def my_cases() -> str:
+    cases = service.cases_of(db(), principal().user)  # type: ignore[arg-type]
+    entries = [
+        (case, db().get(Program, case.program_id), deadline_rows(case, now())) for case in cases
+    ]
+    return render_template("reports/my_cases.html", entries=entries)
+
+
+@blueprint.route("/track", methods=["GET", "POST"])
+@public  # the tracking code, sent only in the POST body, is the credential
+def track() -> Page:
+    if request.method == "GET":
+        return render_template("reports/track.html", case=None, error="")
+    try:
+        case = service.find_by_tracking_code(db(), request.form.get("tracking_code", ""))
+    except NotFound as exc:
+        return render_template("reports/track.html", case=None, error=exc.message), 404
+    return render_template(
+        "reports/track.html",
+        case=case,
+        program=db().get(Program, case.program_id),
+        rows=deadline_rows(case, now()),
+        error="",
+    )
+
+
+@blueprint.route("/receipts/verify", methods=["GET", "POST"])
+@public  # whoever holds a receipt may check it; it says nothing the holder does not have
+def verify_receipt() -> Page:
+    if request.method == "GET":
+        return render_template("reports/verify_receipt.html", check=None, error="", text="")
+    # Browsers send textarea lines ending in CRLF; the receipt was signed with LF.
+    text = request.form.get("receipt", "").replace("\r\n", "\n").strip() + "\n"
+    try:
+        check = receipts.verify_receipt(db(), services().keyring(), text)
+    except BadRequest as exc:
+        return render_template(
+            "reports/verify_receipt.html", check=None, error=exc.message, text=text
+        ), 400
+    return render_template("reports/verify_receipt.html", check=check, error="", text=text)
