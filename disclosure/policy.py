@@ -173,6 +173,7 @@ class CaseRole(StrEnum):
     TRIAGER = "triager"
     OWNER = "owner"
     ADMIN = "admin"
+    PARTICIPANT = "participant"  # reads only what is shared, through coordination verbs
 
 
 _CASE_GRANTS: dict[CaseRole, frozenset[Permission]] = {
@@ -186,6 +187,7 @@ _CASE_GRANTS: dict[CaseRole, frozenset[Permission]] = {
     CaseRole.ADMIN: frozenset(
         {Permission.CASES_READ, Permission.CASES_WRITE, Permission.ADVISORIES_PUBLISH}
     ),
+    CaseRole.PARTICIPANT: frozenset(),
 }
 
 
@@ -216,3 +218,28 @@ def authorize_case(principal: Principal, role: CaseRole, permission: Permission)
 
     if not can_on_case(principal, role, permission):
         raise NotFound("No such case.")
+
+
+# --- multi-party coordination ---------------------------------------------------------------
+
+
+class ParticipantAccess(StrEnum):
+    """What a participant (another vendor's member or a coordinator) may do on a shared case."""
+
+    NONE = "none"
+    READ = "read"  # the shared parts: metadata, status table, report/messages if shared
+    WRITE = "write"  # and its own per-product status
+
+
+def participant_access(
+    principal: Principal, *, member_role: str | None, is_coordinator: bool
+) -> ParticipantAccess:
+    """Access to a case through a participant seat (never more than the role allows)."""
+    if not can(principal, Permission.CASES_READ):
+        return ParticipantAccess.NONE
+    if is_coordinator or member_role in ("owner", "triager"):
+        writable = can(principal, Permission.CASES_WRITE)
+        return ParticipantAccess.WRITE if writable else ParticipantAccess.READ
+    if member_role == "viewer":
+        return ParticipantAccess.READ
+    return ParticipantAccess.NONE

@@ -1,0 +1,204 @@
+"""Coordination API: participants, per-product statuses (VEX), the shared view, CVE ids."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from disclosure.cases import coordination, cve, service
+from disclosure.cases.models import CaseState
+from disclosure.cases.participant_models import VexStatus
+from disclosure.errors import NotFound
+from disclosure.http.api import operation
+from disclosure.http.context import actor, db, now, principal, services
+from disclosure.policy import CaseRole, ParticipantAccess, Permission, requires
+
+blueprint = Blueprint("coordination_api", __name__, url_prefix="/api/v1")
+
+
+class ParticipantIn(BaseModel):
+    """Invite another vendor's program (by slug) or an outside coordinator (by email)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    program: str | None = Field(default=None, max_length=64)
+    coordinator_email: EmailStr | None = None
+    shares_report: bool = False
+    shares_messages: bool = False
+
+
+class ParticipantOut(BaseModel):
+    id: int
+    party: str
+    shares_report: bool
+    shares_messages: bool
+    invited_at: datetime
+
+
+class StatusIn(BaseModel):
+    """One party's status for one product, with VEX meaning."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product: str = Field(min_length=1, max_length=200)
+    status: VexStatus
+    justification: str | None = Field(
+        default=None, description=", ".join(coordination.JUSTIFICATIONS)
+    )
+    statement: str = Field(default="", max_length=5000)
+
+
+class StatusRowOut(BaseModel):
+    party: str
+    product: str
+    status: str  # known_affected, known_not_affected, fixed, under_investigation, no_answer
+    justification: str | None
+    statement: str
+
+
+class Coordination(BaseModel):
+    participants: list[ParticipantOut]
+    statuses: list[StatusRowOut]
+
+
+class SharedCase(BaseModel):
+    """What a participant sees: only the parts shared with it."""
+
+    id: int
+    program: str
+    state: CaseState
+    disclose_by: datetime | None
+    cve_id: str | None
+    statuses: list[StatusRowOut]
+    report: dict[str, Any] | None
+
+
+class CveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cve_id: str | None = Field(default=None, description="Omit to take the next reserved id")
+
+
+class CveOut(BaseModel):
+    id: int
+    cve_id: str
+
+
+def _coordination(access: service.CaseAccess) -> Coordination:
+    participants = [
+        ParticipantOut(
+            id=p.id or 0,
+            party=label,
+            shares_report=p.shares_report,
+            shares_messages=p.shares_messages,
+            invited_at=p.invited_at,
+        )
+        for p, label in coordination.participants_of(db(), access.case)
+    ]
+    rows = coordination.status_table(db(), access.case, access.program)
+    return Coordination(
+        participants=participants, statuses=[StatusRowOut(**vars(row)) for row in rows]
+    )
+
+
+@blueprint.post("/cases/<int:case_id>/participants")
+@requires(Permission.CASES_WRITE)
+@operation(
+    "Invite a program or coordinator to the case",
+    body=ParticipantIn,
+    response=Coordination,
+    status=201,
+)
+def invite(case_id: int, body: ParticipantIn) -> Coordination:
+    access = service.open_case(db(), principal(), case_id, Permission.CASES_WRITE)
+    coordination.invite(
+        db(),
+        access,
+        actor=actor(),
+        now=now(),
+        program_slug=body.program,
+        coordinator_email=body.coordinator_email,
+        shares_report=body.shares_report,
+        shares_messages=body.shares_messages,
+    )
+    return _coordination(access)
+
+
+@blueprint.get("/cases/<int:case_id>/participants")
+@requires(Permission.CASES_READ)
+@operation("Participants and the vendor status table", response=Coordination)
+def participants(case_id: int) -> Coordination:
+    return _coordination(service.open_case(db(), principal(), case_id, Permission.CASES_READ))
+
+
+@blueprint.put("/cases/<int:case_id>/statuses")
+@requires(Permission.CASES_WRITE)
+@operation(
+    "Set your status for a product (the case's vendor or a participant)",
+    body=StatusIn,
+    response=Coordination,
+)
+def set_status(case_id: int, body: StatusIn) -> Coordination:
+    try:
+        access = service.open_case(db(), principal(), case_id, Permission.CASES_WRITE)
+        participant = None
+    except NotFound:
+        seat = coordination.open_seat(db(), principal(), case_id)
+        if seat.access is not ParticipantAccess.WRITE:
+            raise
+        participant = seat.participant
+        access = _seat_access(seat)
+    coordination.set_status(
+        db(),
+        access.case,
+        participant,
+        product=body.product,
+        status=body.status,
+        justification=body.justification,
+        statement=body.statement,
+        actor=actor(),
+        now=now(),
+    )
+    return _coordination(access)
+
+
+def _seat_access(seat: coordination.Seat) -> service.CaseAccess:
+    from disclosure.programs.models import Program
+
+    program = db().get(Program, seat.case.program_id)
+    assert program is not None  # enforced by the foreign key
+    return service.CaseAccess(seat.case, program, CaseRole.PARTICIPANT)
+
+
+@blueprint.get("/cases/<int:case_id>/shared")
+@requires(Permission.CASES_READ)
+@operation("The parts of a case shared with you as a participant", response=SharedCase)
+def shared(case_id: int) -> SharedCase:
+    seat = coordination.open_seat(db(), principal(), case_id)
+    access = _seat_access(seat)
+    report = None
+    if seat.participant.shares_report and not access.program.is_offline_only:
+        report = service.read_report(db(), services().keyring(), access, actor=actor(), now=now())
+    rows = coordination.status_table(db(), access.case, access.program)
+    case = access.case
+    return SharedCase(
+        id=case_id,
+        program=access.program.slug,
+        state=case.state,
+        disclose_by=case.disclose_by,
+        cve_id=case.cve_id,
+        report=report,
+        statuses=[StatusRowOut(**vars(row)) for row in rows],
+    )
+
+
+@blueprint.post("/cases/<int:case_id>/cve")
+@requires(Permission.CASES_WRITE)
+@operation("Assign the next reserved CVE id, or one given by hand", body=CveIn, response=CveOut)
+def assign_cve(case_id: int, body: CveIn) -> CveOut:
+    access = service.open_case(db(), principal(), case_id, Permission.CASES_WRITE)
+    assigned = cve.assign(db(), access.case, actor=actor(), now=now(), cve_id=body.cve_id)
+    return CveOut(id=case_id, cve_id=assigned)
