@@ -19,6 +19,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from disclosure.accounts import api as accounts_api
     from disclosure.accounts import web as accounts_web
     from disclosure.cases import api as cases_api
+    from disclosure.cases import coordination_api
     from disclosure.cases import web as cases_web
     from disclosure.http import csrf, meta
     from disclosure.http.context import Services
@@ -66,6 +67,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         programs_web.blueprint,
         reports_api.blueprint,
         cases_api.blueprint,
+        coordination_api.blueprint,
         reports_web.blueprint,
         cases_web.blueprint,
     ):

@@ -96,11 +96,12 @@ def demo() -> None:
 def register(group: Any) -> None:
     from disclosure.accounts.cli import incident, token, user
     from disclosure.audit.cli import audit
+    from disclosure.cases.cli import cve
     from disclosure.programs.cli import program
     from disclosure.reports.cli import receipt
     from disclosure.scheduler import scheduler
 
-    for command in (user, token, incident, audit, program, receipt, scheduler):
+    for command in (user, token, incident, audit, program, receipt, scheduler, cve):
         group.add_command(command)
 
 
