@@ -27,7 +27,10 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 # A temp directory of this run's own: the app and its gpg processes write their temporary
 # files here, so the canary tests can scan exactly what this run left behind.
-SESSION_TMP = Path(tempfile.mkdtemp(prefix="dt-"))
+_SYSTEM_TMP = Path(tempfile.gettempdir())
+if _SYSTEM_TMP.name.startswith("dt-"):  # started from inside another run's TMPDIR: no nesting
+    _SYSTEM_TMP = _SYSTEM_TMP.parent
+SESSION_TMP = Path(tempfile.mkdtemp(prefix="dt-", dir=_SYSTEM_TMP))
 os.environ["TMPDIR"] = str(SESSION_TMP)
 tempfile.tempdir = None
 

@@ -8,8 +8,9 @@ from disclosure.crypto.armor import armor_message
 from disclosure.crypto.errors import CryptoError, GpgUnavailable, NotEncryptedToKey
 from disclosure.crypto.keyring import KeyInfo, Keyring
 
-# python-gnupg may log data at DEBUG; keep it quiet however the package is imported.
-logging.getLogger("gnupg").setLevel(logging.WARNING)
+# python-gnupg may log data at DEBUG, and warns about every non-zero exit, including the
+# expected ones (a "no such secret key" answer); the facade raises typed errors instead.
+logging.getLogger("gnupg").setLevel(logging.ERROR)
 
 __all__ = [
     "CryptoError",

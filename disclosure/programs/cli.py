@@ -144,7 +144,8 @@ def rotate_key(slug: str, delete_old_secret: bool, import_key: Path | None) -> N
     with cli_transaction() as session:
         started = rotation.start_rotation(session, keyring, cli_actor(), slug, now=now())
     verb = "resuming the rotation of" if started.is_resumed else "rotating"
-    click.echo(f"{verb} {slug} to key {started.new_fingerprint}")
+    replaced = ", ".join(started.old_fingerprints) or "no previous key"
+    click.echo(f"{verb} {slug} to key {started.new_fingerprint} (from {replaced})")
     try:
         with click.progressbar(length=started.pending_cases, label="re-encrypting cases") as bar:
             for _case_id in rotation.reencrypt_pending(

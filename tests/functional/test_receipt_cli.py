@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +32,9 @@ def submitted(app: Flask, client: Any, tmp_path: Path) -> dict[str, Any]:
 
 
 @pytest.fixture
-def stranger() -> Iterator[Keyring]:
+def stranger(short_tmp: Path) -> Keyring:
     """Somebody else's keyring, unknown to the server."""
-    home = Path(tempfile.mkdtemp(prefix="drcp"))  # short: gpg-agent socket paths are limited
-    yield Keyring(home / "h", passphrase="somebody else's passphrase")
-    subprocess.run(["gpgconf", "--homedir", str(home / "h"), "--kill", "all"], check=False)
-    shutil.rmtree(home, ignore_errors=True)
+    return Keyring(short_tmp / "gpg", passphrase="somebody else's passphrase")
 
 
 def verify(runner: FlaskCliRunner, path: Path) -> Any:

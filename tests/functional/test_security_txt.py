@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import tempfile
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -51,12 +47,9 @@ def parse_security_txt(text: str, *, url: str, now: datetime) -> dict[str, list[
 
 
 @pytest.fixture
-def verifier() -> Iterator[Keyring]:
+def verifier(short_tmp: Path) -> Keyring:
     """A keyring of the researcher's own, outside the server's GnuPG home."""
-    home = Path(tempfile.mkdtemp(prefix="dsec"))  # short: gpg-agent socket paths are limited
-    yield Keyring(home / "h", passphrase="researcher passphrase")
-    subprocess.run(["gpgconf", "--homedir", str(home / "h"), "--kill", "all"], check=False)
-    shutil.rmtree(home, ignore_errors=True)
+    return Keyring(short_tmp / "gpg", passphrase="researcher passphrase")
 
 
 def base_url(app: Flask) -> str:
@@ -86,6 +79,9 @@ def test_program_security_txt_is_valid_and_signed_by_the_program_key(
     assert key.headers["Content-Type"] == "application/pgp-keys"
     assert verifier.import_public_key(key.get_data(as_text=True)).fingerprint == fingerprint
     assert verifier.verify_cleartext(text) == fingerprint
+    for url in [*fields["contact"], *fields["encryption"], *fields["policy"]]:
+        if url.startswith(base_url(app)):  # every link in it leads somewhere
+            assert client.get(url.removeprefix(base_url(app))).status_code == 200, url
     with pytest.raises(CryptoError):
         verifier.verify_cleartext(
             text.replace("Preferred-Languages: en", "Preferred-Languages: de")
