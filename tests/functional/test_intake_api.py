@@ -258,3 +258,28 @@ def test_an_unreadable_gnupg_home_is_503(app_overrides, clock, db_session, tmp_p
     _error(broken.test_client().post(URL, json=report_json()), 503)
     assert _count(db_session, Case) == 0
     broken.extensions["disclosure"].engine.dispose()
+
+
+def test_a_signed_in_researcher_gets_the_receipt_by_mail_encrypted_to_their_key(
+    app: Flask, client: FlaskClient, program, db_session, short_tmp: Path
+) -> None:
+    from disclosure.accounts.models import User
+    from disclosure.notify.models import OutboxMessage
+
+    own = Keyring(short_tmp / "gpg", passphrase="the researcher's own passphrase")
+    key = own.generate_key("Ada", "ada@example.org")
+    researcher = make_user(app, "ada@example.org")
+    token = make_token(app, researcher, TokenScope.REPORTS_SUBMIT)
+    body = report_json(title="Receipt canary XYZZY", researcher_public_key=key.public_key)
+    created = client.post(URL, json=body, headers=bearer(token)).get_json()
+
+    db_session.expire_all()
+    assert db_session.get(User, researcher.id).pgp_fingerprint == key.fingerprint
+    mail = db_session.exec(select(OutboxMessage)).one()
+    assert mail.recipient == "ada@example.org"
+    assert mail.is_encrypted
+    assert "XYZZY" not in mail.body
+    plaintext = own.decrypt(mail.body.encode()).decode()
+    assert f"case #{created['id']}" in plaintext
+    assert created["receipt"] in plaintext
+    assert "XYZZY" not in plaintext
