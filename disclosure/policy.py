@@ -243,3 +243,38 @@ def participant_access(
     if member_role == "viewer":
         return ParticipantAccess.READ
     return ParticipantAccess.NONE
+
+
+# --- the disclosure clock: more time, and who follows a case's deadlines ----------------------
+
+
+def can_request_time(principal: Principal, role: CaseRole) -> bool:
+    """Owners and triagers ask for an extension or a grace period (admins decide, never ask)."""
+    return role in (CaseRole.OWNER, CaseRole.TRIAGER) and can_on_case(
+        principal, role, Permission.CASES_WRITE
+    )
+
+
+def can_decide_time(principal: Principal, role: CaseRole, *, reporter_is_anonymous: bool) -> bool:
+    """The reporter accepts or declines more time; an admin decides for an anonymous one."""
+    if reporter_is_anonymous:
+        return role is CaseRole.ADMIN and can_on_case(principal, role, Permission.CASES_WRITE)
+    return role is CaseRole.REPORTER and can_on_case(principal, role, Permission.REPORTS_READ_OWN)
+
+
+def can_follow_case(principal: Principal, role: CaseRole) -> bool:
+    """Whether the principal may see the case's deadlines: its members, admins, its reporter."""
+    return can_on_case(principal, role, Permission.CASES_READ) or can_on_case(
+        principal, role, Permission.REPORTS_READ_OWN
+    )
+
+
+# --- programs -------------------------------------------------------------------------------
+
+
+def can_manage_members(principal: Principal, member_role: str | None) -> bool:
+    """Program owners (and admins) add and remove members; nobody else."""
+    user = principal.user
+    if user is None or not can(principal, Permission.CASES_WRITE):
+        return False
+    return user.role is UserRole.ADMIN or member_role == "owner"
