@@ -5,7 +5,7 @@ from disclosure.audit.models import AuditEvent
 from disclosure.cases.models import AffectedProduct, Case, CaseBlob, CaseEvent, ExtensionRequest
 from disclosure.cases.participant_models import CveId, Participant, VexStatement
 from disclosure.notify.models import OutboxMessage
-from disclosure.policies.models import CalendarFeed, CaseTimer
+from disclosure.policies.models import CalendarFeed, CaseTimer, PolicyVersion
 from disclosure.programs.models import Program, ProgramKey, ProgramMember
 from disclosure.reports.models import PlatformKey, Receipt
 
@@ -26,6 +26,7 @@ __all__ = [
     "PlatformKey",
     "Program",
     "ProgramKey",
+    "PolicyVersion",
     "ProgramMember",
     "Receipt",
     "User",

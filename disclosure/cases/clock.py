@@ -11,16 +11,22 @@ from disclosure.cases.lifecycle import CLOSING
 from disclosure.cases.models import Case, CaseState
 from disclosure.cases.timeline import clock_events, events_of
 from disclosure.errors import ServiceUnavailable
-from disclosure.policies import timers
+from disclosure.policies import timers, versions
 from disclosure.policies.deadlines import Deadlines, compute_deadlines
 from disclosure.policies.presets import DisclosurePolicy
 
 
-def policy_for(policies: Mapping[str, DisclosurePolicy], case: Case) -> DisclosurePolicy:
-    """The policy the case follows (the name recorded when it arrived)."""
+def policy_for(
+    policies: Mapping[str, DisclosurePolicy], case: Case, session: Session | None = None
+) -> DisclosurePolicy:
+    """The policy version the case arrived under (a stored copy once the file has moved on)."""
+    if session is not None:
+        return versions.policy_for_case(session, policies, case.policy_name, case.policy_version)
     policy = policies.get(case.policy_name)
-    if policy is None:
-        raise ServiceUnavailable(f"The case's policy {case.policy_name!r} is not loaded.")
+    if policy is None or policy.version != case.policy_version:
+        raise ServiceUnavailable(
+            f"The case follows {case.policy_name} v{case.policy_version}, which is not loaded."
+        )
     return policy
 
 

@@ -79,5 +79,5 @@ def change_state(
         subject_id=case.id,
         details=details,
     )
-    clock.refresh(session, case, clock.policy_for(policies, case), now=now)
+    clock.refresh(session, case, clock.policy_for(policies, case, session), now=now)
     return move

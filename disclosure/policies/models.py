@@ -49,3 +49,16 @@ class CalendarFeed(SQLModel, table=True):
     )
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = timestamp_field(default_factory=utcnow)
+
+
+class PolicyVersion(SQLModel, table=True):
+    """A policy exactly as it was when a case first followed it: cases keep their version."""
+
+    __tablename__ = "policy_version"
+    __table_args__ = (sa.UniqueConstraint("name", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64)
+    version: int
+    document: str = Field(sa_column=sa.Column(sa.Text, nullable=False))  # canonical JSON
+    first_seen_at: datetime = timestamp_field(default_factory=utcnow)

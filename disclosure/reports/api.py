@@ -79,7 +79,7 @@ def submission_out(submission: service.Submission, program: Program) -> Submissi
 
 def _summary(case: Case) -> CaseSummary:
     program = db().get(Program, case.program_id)
-    policy = services().policies[case.policy_name]
+    policy = clock.policy_for(services().policies, case, db())
     return CaseSummary(
         id=case.id or 0,
         program=program.slug if program else "",

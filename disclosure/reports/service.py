@@ -27,6 +27,7 @@ from disclosure.errors import (
     Unauthenticated,
 )
 from disclosure.notify.service import Recipient, enqueue
+from disclosure.policies import versions
 from disclosure.policies.deadlines import Deadlines
 from disclosure.policies.presets import DisclosurePolicy
 from disclosure.programs.models import Program
@@ -84,6 +85,7 @@ def submit_report(
     ):
         return earlier
     policy = policy_of(intake, program)
+    versions.remember(session, policy, now=now)  # the case keeps this version for good
     fingerprints = [key.fingerprint for key in active_keys(session, program)]
     if not fingerprints:
         raise ServiceUnavailable("This program has no active key; nothing was stored.")
@@ -271,7 +273,7 @@ def _replay(
             fields={"idempotency_key": "Use a fresh key for each new report."},
         )
     receipt = session.exec(select(Receipt).where(Receipt.case_id == case.id)).one()
-    policy = intake.policies[case.policy_name]
+    policy = clock.policy_for(intake.policies, case, session)
     if case.program_id != program.id:
         raise Conflict(
             "This idempotency key was used for another submission.",

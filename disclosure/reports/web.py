@@ -76,7 +76,7 @@ def deadline_rows(
     case: Case, current: datetime, deadlines: Deadlines | None = None
 ) -> list[DeadlineRow]:
     """The case's acknowledge, triage and disclose deadlines with why and how long is left."""
-    if deadlines is None and (policy := services().policies.get(case.policy_name)):
+    if deadlines is None and (policy := clock.policy_for(services().policies, case, db())):
         deadlines = clock.deadlines_of(db(), case, policy, now=current)
     why = explanations(deadlines) if deadlines else {}
     return [
