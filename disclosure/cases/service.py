@@ -82,17 +82,9 @@ def read_report(
 ) -> dict[str, Any]:
     """The decrypted report fields, in memory only; the decryption is audited."""
     blob = blobs_of(session, access.case, BlobKind.REPORT)[0]
-    fields = read_report_document(_decrypt(keyring, access, blob))
-    record(
-        session,
-        actor,
-        "case.decrypt",
-        now=now,
-        subject_type="case",
-        subject_id=access.case.id,
-        details={"what": "report", "blob": blob.id, "as": access.role.value},
+    return read_report_document(
+        decrypt_audited(session, keyring, access, blob, actor=actor, now=now)
     )
-    return fields
 
 
 def read_attachment(
@@ -106,7 +98,22 @@ def read_attachment(
 ) -> Attachment:
     """One decrypted attachment; the download is audited."""
     blob = attachment_blob(session, access, blob_id)
-    attachment = open_attachment_envelope(_decrypt(keyring, access, blob))
+    return open_attachment_envelope(
+        decrypt_audited(session, keyring, access, blob, actor=actor, now=now)
+    )
+
+
+def decrypt_audited(
+    session: Session,
+    keyring: Keyring,
+    access: CaseAccess,
+    blob: CaseBlob,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> bytes:
+    """Decrypt one blob in memory and record who read what, when, and in which role."""
+    plaintext = _decrypt(keyring, access, blob)
     record(
         session,
         actor,
@@ -114,9 +121,9 @@ def read_attachment(
         now=now,
         subject_type="case",
         subject_id=access.case.id,
-        details={"what": "attachment", "blob": blob.id, "as": access.role.value},
+        details={"what": blob.kind.value, "blob": blob.id, "as": access.role.value},
     )
-    return attachment
+    return plaintext
 
 
 def attachment_blob(session: Session, access: CaseAccess, blob_id: int) -> CaseBlob:
