@@ -63,6 +63,7 @@ class IncidentReport(BaseModel):
     sessions_revoked: int
     tokens_revoked: int
     password_resets_forced: int
+    calendar_feeds_revoked: int
 
 
 @blueprint.get("/me")

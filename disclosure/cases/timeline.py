@@ -24,6 +24,7 @@ class EventKind(StrEnum):
     EXTENSION_REQUESTED = "extension_requested"
     EXTENSION_GRANTED = "extension_granted"
     EXTENSION_DECLINED = "extension_declined"
+    EXTENSION_WITHDRAWN = "extension_withdrawn"
     GRACE_GRANTED = "grace_granted"
     ASSIGNED = "assigned"
     SEVERITY_SET = "severity_set"
@@ -94,7 +95,7 @@ def clock_events(case: Case, timeline: Iterable[CaseEvent]) -> list[clock.Event]
                     clock.GraceGranted(
                         event.at,
                         data["days"],
-                        date.fromisoformat(data["patch_date"]),
+                        date.fromisoformat(data["patch_date"]) if data.get("patch_date") else None,
                         data["granted_by"],
                     )
                 )

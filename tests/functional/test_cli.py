@@ -249,3 +249,16 @@ def test_audit_verify_detects_tampering(app: Flask, runner: FlaskCliRunner, data
     result = runner.invoke(main, ["audit", "verify"])
     assert result.exit_code == 1
     assert "content does not match its hash" in result.output
+
+
+def test_incident_lock_down_also_revokes_calendar_feeds(
+    app: Flask, runner: FlaskCliRunner, db_session
+) -> None:
+    from disclosure.policies.models import CalendarFeed
+
+    user = make_user(app, "v@acme.example")
+    db_session.add(CalendarFeed(user_id=user.id, token_hash="0" * 64))
+    db_session.commit()
+    outcome = run(runner, "incident", "lock-down", "--reason", "leaked", "--yes")
+    assert "calendar feeds revoked: 1" in outcome.output
+    assert db_session.exec(select(CalendarFeed)).all() == []
