@@ -77,6 +77,10 @@ def serve(host: str, port: int, debug: bool) -> None:
     if debug:
         if services().settings.is_production:
             raise click.UsageError("--debug is refused in production: it exposes a debugger.")
+        if services().settings.scheduler_in_process:
+            from disclosure.scheduler import start_in_process
+
+            start_in_process(app)
         app.run(host=host, port=port, debug=True, use_reloader=False)
         return
     from disclosure.serving import run_gunicorn

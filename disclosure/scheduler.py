@@ -1,15 +1,18 @@
 """The one list of periodic jobs, and the scheduler in-process or as its own process.
 
 Jobs are idempotent module-level functions in <domain>/jobs.py that open their own unit of
-work, so running them late, twice or after a crash does no harm.
+work, so running them late, twice or after a crash does no harm. Every job also runs once
+as soon as the scheduler starts, so a restart catches up on what fell due while it was down.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from types import FrameType
 
 import click
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -20,6 +23,8 @@ from flask.cli import with_appcontext
 
 from disclosure.accounts import jobs as account_jobs
 from disclosure.http.context import Services
+from disclosure.notify import jobs as notify_jobs
+from disclosure.policies import jobs as policy_jobs
 
 log = logging.getLogger(__name__)
 
@@ -28,38 +33,48 @@ log = logging.getLogger(__name__)
 class Job:
     name: str
     run: Callable[[Services, datetime], object]
-    every_seconds: int
+    every_seconds: int | None = None  # None: settings.scheduler_interval_seconds (30 s)
+
+
+def _purge_ended_sessions(services: Services, now: datetime) -> int:
+    return account_jobs.purge_ended_sessions(services.engine, now)
 
 
 JOBS: tuple[Job, ...] = (
-    Job(
-        "purge-ended-sessions",
-        lambda services, now: account_jobs.purge_ended_sessions(services.engine, now),
-        3600,
-    ),
+    Job("sweep-due-timers", policy_jobs.sweep_due_timers),
+    Job("flush-outbox", notify_jobs.flush_outbox),
+    Job("purge-ended-sessions", _purge_ended_sessions, 3600),
 )
 
 
-def _run(job: Job, services: Services) -> None:
+def run_job(job: Job, services: Services) -> None:
+    """Run one job now; a failure is logged and the job runs again at its next time."""
     try:
         result = job.run(services, services.clock())
-        log.info("job %s done: %s", job.name, result)
     except Exception:  # one failing job must not stop the scheduler; it runs again next time
         log.exception("job %s failed", job.name)
+        return
+    # Quiet when there was nothing to do: the sweep and the flush run twice a minute.
+    log.log(logging.INFO if result else logging.DEBUG, "job %s done: %s", job.name, result)
 
 
 def configure(scheduler: BaseScheduler, services: Services) -> BaseScheduler:
-    """Add every job to the scheduler (coalesced, one instance at a time)."""
+    """Add every job to the scheduler (coalesced, one instance at a time, first run now)."""
+    if log.getEffectiveLevel() > logging.DEBUG:
+        # APScheduler logs every run at INFO; keep its warnings (missed or skipped runs).
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     for job in JOBS:
         scheduler.add_job(
-            _run,
+            run_job,
             "interval",
-            seconds=job.every_seconds,
+            seconds=job.every_seconds or services.settings.scheduler_interval_seconds,
             args=(job, services),
             id=job.name,
+            name=job.name,
             coalesce=True,
             max_instances=1,
             replace_existing=True,
+            next_run_time=datetime.now(UTC),
         )
     return scheduler
 
@@ -72,6 +87,10 @@ def start_in_process(app: Flask) -> BackgroundScheduler:
     return scheduler
 
 
+def _stop(_signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)  # unwinds BlockingScheduler.start(); the shutdown below waits for jobs
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler() -> None:
@@ -79,8 +98,14 @@ def scheduler() -> None:
     services: Services = current_app.extensions["disclosure"]
     blocking = BlockingScheduler(timezone="UTC")
     configure(blocking, services)
-    click.echo(f"scheduler running {len(JOBS)} job(s); Ctrl-C stops it")
+    signal.signal(signal.SIGTERM, _stop)
+    click.echo(f"scheduler running {len(JOBS)} job(s); Ctrl-C or SIGTERM stops it", err=True)
     try:
         blocking.start()
     except (KeyboardInterrupt, SystemExit):
-        blocking.shutdown(wait=False)
+        pass
+    finally:
+        if blocking.running:
+            blocking.shutdown(wait=True)  # a job in progress finishes its unit of work
+        services.engine.dispose()
+    click.echo("scheduler stopped", err=True)

@@ -19,7 +19,13 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]  (gunicorn ships no type
     def load(self) -> Any:
         from disclosure import create_app
 
-        return create_app()
+        app = create_app()
+        # Only here, in the worker that serves, never in the CLI process that started gunicorn.
+        if app.extensions["disclosure"].settings.scheduler_in_process:
+            from disclosure.scheduler import start_in_process
+
+            start_in_process(app)
+        return app
 
 
 def run_gunicorn(*, host: str, port: int, workers: int) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,8 @@ class Settings(BaseModel):
     max_attachment_bytes: int = Field(10_485_760, ge=1)
     max_attachments_total_bytes: int = Field(26_214_400, ge=1)
     scheduler_in_process: bool = False
+    scheduler_interval_seconds: int = Field(30, ge=1, le=3600)
+    clock_offset_days: float = Field(0.0, ge=-36500, le=36500, allow_inf_nan=False)
     workers: int = Field(2, ge=1, le=64)
     proxy_count: int = Field(0, ge=0, le=5)
     policies_dir: Path | None = None
@@ -70,6 +73,18 @@ class Settings(BaseModel):
             raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_is_usable(cls, value: str) -> str:
+        if value:
+            from disclosure.notify.smtp import SmtpConfigError, parse_smtp_url
+
+            try:
+                parse_smtp_url(value)
+            except SmtpConfigError as exc:
+                raise ValueError(str(exc).removeprefix("smtp_url: ")) from None
         return value
 
     @field_validator("log_level")
@@ -96,6 +111,13 @@ class Settings(BaseModel):
     @property
     def sqlalchemy_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.instance_path / 'disclosure.sqlite3')}"
+
+    def moved_clock(self, clock: Callable[[], datetime]) -> Callable[[], datetime]:
+        """`clock` moved by clock_offset_days (tests of a separate process); itself when 0."""
+        if not self.clock_offset_days:
+            return clock
+        offset = timedelta(days=self.clock_offset_days)
+        return lambda: clock() + offset
 
 
 def load_settings(
@@ -143,6 +165,11 @@ def _finish(settings: Settings) -> Settings:
     """Refuse insecure production settings; give development a stable per-instance secret."""
     instance = settings.instance_path.resolve()
     updates: dict[str, Any] = {"instance_path": instance}
+    if settings.scheduler_in_process and settings.workers > 1:
+        raise SettingsError(
+            f"{_env_name('scheduler_in_process')}: with {settings.workers} workers every worker "
+            "would run the jobs; set workers = 1 or run `disclosure scheduler` on its own"
+        )
     if settings.is_production:
         _refuse_insecure_production(settings)
     elif not settings.secret_key:
@@ -163,6 +190,11 @@ def _refuse_insecure_production(settings: Settings) -> None:
         )
     if not settings.base_url.startswith("https://"):
         raise SettingsError(f"{_env_name('base_url')}: production must be served over https://")
+    if settings.clock_offset_days:
+        raise SettingsError(
+            f"{_env_name('clock_offset_days')}: must be 0 in production (it moves the clock "
+            "for tests)"
+        )
 
 
 def _development_secret(instance: Path) -> str:

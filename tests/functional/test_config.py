@@ -43,6 +43,15 @@ def test_environment_overrides_file_overrides_defaults(tmp_path: Path) -> None:
         ({"DISCLOSURE_ENV": "staging"}, "DISCLOSURE_ENV (env): Input should be"),
         ({"DISCLOSURE_CONFIG": "/nonexistent/site.toml"}, "file /nonexistent/site.toml does not"),
         (
+            {"DISCLOSURE_SMTP_URL": "mailto:x@example.org"},
+            "DISCLOSURE_SMTP_URL (smtp_url): Value error, must start with smtp://",
+        ),
+        ({"DISCLOSURE_SMTP_URL": "smtp://user:pw@mail.example.org:25"}, "a password travels only"),
+        (
+            {"DISCLOSURE_SCHEDULER_IN_PROCESS": "true", "DISCLOSURE_WORKERS": "3"},
+            "DISCLOSURE_SCHEDULER_IN_PROCESS (scheduler_in_process): with 3 workers",
+        ),
+        (
             {"DISCLOSURE_ENV": "production", "DISCLOSURE_SECRET_KEY": "short"},
             "DISCLOSURE_SECRET_KEY (secret_key): production needs at least 32",
         ),
