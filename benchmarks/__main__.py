@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import request_overhead, submission
+from benchmarks import inbox, request_overhead, submission, timer_sweep
 
-BENCHMARKS = {"request-overhead": request_overhead.main, "submission": submission.main}
+BENCHMARKS = {
+    "inbox": inbox.main,
+    "request-overhead": request_overhead.main,
+    "submission": submission.main,
+    "timer-sweep": timer_sweep.main,
+}
 
 
 def main(argv: list[str]) -> None:

@@ -19,13 +19,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from disclosure.accounts import api as accounts_api
     from disclosure.accounts import web as accounts_web
     from disclosure.cases import api as cases_api
-    from disclosure.cases import coordination_api
+    from disclosure.cases import console_api, coordination_api, extensions_api, extensions_web
     from disclosure.cases import web as cases_web
     from disclosure.http import csrf, meta
     from disclosure.http.context import Services
     from disclosure.http.errors import register_error_handlers
     from disclosure.http.hooks import register_hooks
+    from disclosure.policies import calendar_web
     from disclosure.policies.presets import load_policies
+    from disclosure.programs import members_web
     from disclosure.programs import web as programs_web
     from disclosure.reports import api as reports_api
     from disclosure.reports import web as reports_web
@@ -49,7 +51,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["disclosure"] = Services(
         settings=settings,
         engine=make_engine(settings.sqlalchemy_url),
-        clock=utcnow,
+        clock=settings.moved_clock(utcnow),
         policies=load_policies(settings.policy_directories),
     )
     if settings.proxy_count:
@@ -65,15 +67,16 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         accounts_web.blueprint,
         accounts_api.blueprint,
         programs_web.blueprint,
+        members_web.blueprint,
         reports_api.blueprint,
         cases_api.blueprint,
+        console_api.blueprint,
         coordination_api.blueprint,
         reports_web.blueprint,
         cases_web.blueprint,
+        extensions_api.blueprint,
+        extensions_web.blueprint,
+        calendar_web.blueprint,
     ):
         app.register_blueprint(blueprint)
-    if settings.scheduler_in_process:
-        from disclosure.scheduler import start_in_process
-
-        start_in_process(app)
     return app

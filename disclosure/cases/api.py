@@ -7,13 +7,16 @@ from typing import Any
 
 from flask import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
 
-from disclosure.cases import service, triage
-from disclosure.cases.models import BlobKind, CaseState, InTheWild
+from disclosure.accounts.models import User
+from disclosure.cases import editing, service, triage
+from disclosure.cases.models import BlobKind, Case, CaseState, InTheWild
 from disclosure.errors import Forbidden, NotFound
 from disclosure.http.api import operation
 from disclosure.http.context import actor, db, now, principal, services
 from disclosure.policy import Permission, requires
+from disclosure.reports.cwe import COMMON_WEAKNESSES
 from disclosure.reports.schemas import DeadlinesOut, deadlines_out
 
 blueprint = Blueprint("cases_api", __name__, url_prefix="/api/v1")
@@ -24,10 +27,62 @@ class AttachmentOut(BaseModel):
     url: str
 
 
-class CaseOut(BaseModel):
+class AssigneeOut(BaseModel):
     id: int
-    program: str
+    email: str
+
+
+class AffectedOut(editing.AffectedIn):
+    id: int
+
+
+class TriageOut(BaseModel):
+    """What the vendor sets at triage (plaintext metadata), with the version to send back."""
+
+    id: int
     state: CaseState
+    version: int
+    updated_at: datetime
+    next_deadline_at: datetime | None
+    assignee: AssigneeOut | None
+    cwe: str | None
+    cwe_name: str | None
+    cvss_vector: str | None
+    cvss_version: str | None
+    cvss_score: float | None
+    cvss_rating: str | None
+    cve_id: str | None
+    duplicate_of: int | None
+    affected: list[AffectedOut]
+
+
+def triage_out(session: Session, case: Case) -> dict[str, Any]:
+    """The triage fields of a case, for TriageOut and the models extending it."""
+    user = session.get(User, case.assignee_id) if case.assignee_id is not None else None
+    return {
+        "id": case.id,
+        "state": case.state,
+        "version": case.version,
+        "updated_at": case.updated_at,
+        "next_deadline_at": case.next_deadline_at,
+        "assignee": AssigneeOut(id=user.id or 0, email=user.email) if user else None,
+        "cwe": case.cwe,
+        "cwe_name": COMMON_WEAKNESSES.get(case.cwe or ""),
+        "cvss_vector": case.cvss_vector,
+        "cvss_version": case.cvss_version,
+        "cvss_score": case.cvss_score,
+        "cvss_rating": case.cvss_rating,
+        "cve_id": case.cve_id,
+        "duplicate_of": case.duplicate_of_id,
+        "affected": [
+            AffectedOut.model_construct(**row.model_dump(exclude={"case_id"}))
+            for row in editing.affected_of(session, case)
+        ],
+    }
+
+
+class CaseOut(TriageOut):
+    program: str
     received_at: datetime
     exploited_in_the_wild: InTheWild
     deadlines: DeadlinesOut
@@ -47,9 +102,8 @@ def get_case(case_id: int) -> CaseOut:
     case = access.case
     blobs = service.blobs_of(db(), case, BlobKind.ATTACHMENT)
     return CaseOut(
-        id=case_id,
+        **triage_out(db(), case),
         program=access.program.slug,
-        state=case.state,
         received_at=case.received_at,
         exploited_in_the_wild=case.exploited_in_the_wild,
         deadlines=deadlines_out(case),
@@ -138,3 +192,11 @@ def open_for_change(case_id: int) -> service.CaseAccess:
             continue
     service.open_case(db(), principal(), case_id, Permission.CASES_READ)  # 404 if unseen
     raise Forbidden("You may see this case but not change it (viewer).")
+
+
+def open_for_reading(case_id: int) -> service.CaseAccess:
+    """The case for a vendor member or admin, else for its reporter; NotFound for anyone else."""
+    try:
+        return service.open_case(db(), principal(), case_id, Permission.CASES_READ)
+    except NotFound:
+        return service.open_case(db(), principal(), case_id, Permission.REPORTS_READ_OWN)

@@ -30,6 +30,16 @@ def policy_for(
     return policy
 
 
+def find_policy(
+    session: Session, policies: Mapping[str, DisclosurePolicy], case: Case
+) -> DisclosurePolicy | None:
+    """The case's policy version, or None when it is neither loaded nor stored (shown as such)."""
+    try:
+        return versions.policy_for_case(session, policies, case.policy_name, case.policy_version)
+    except ServiceUnavailable:
+        return None
+
+
 def deadlines_of(
     session: Session, case: Case, policy: DisclosurePolicy, *, now: datetime
 ) -> Deadlines:

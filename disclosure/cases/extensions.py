@@ -81,7 +81,7 @@ def request_time(
     _check_ask(ask)
     if is_done(case):
         raise Conflict("The case is closed; its deadlines no longer run.")
-    _check_policy(session, case, clock.policy_for(policies, case), ask, asked_at=now)
+    _check_policy(session, case, clock.policy_for(policies, case, session), ask, asked_at=now)
     request = ExtensionRequest(
         case_id=case.id or 0,
         is_grace=ask.is_grace,
@@ -118,7 +118,7 @@ def decide(
     if accept:
         if is_done(case):
             raise Conflict("The case is closed; its deadlines no longer run.")
-        policy = clock.policy_for(policies, case)
+        policy = clock.policy_for(policies, case, session)
         ask = MoreTime(request.days, request.reason, request.is_grace, request.patch_date)
         # The caps count what is granted now; the timing rules look at when the vendor asked.
         _check_policy(session, case, policy, ask, asked_at=request.requested_at)
@@ -136,7 +136,7 @@ def decide(
     action = "case.extension_accept" if accept else "case.extension_decline"
     _audit(session, actor, action, case, request, now)
     if accept:
-        clock.refresh(session, case, clock.policy_for(policies, case), now=now)
+        clock.refresh(session, case, clock.policy_for(policies, case, session), now=now)
     _tell_requester(session, access, request, mail, now)
     return request
 
@@ -188,7 +188,7 @@ def set_in_the_wild(
         subject_id=case.id,
         details=details,
     )
-    clock.refresh(session, case, clock.policy_for(policies, case), now=now)
+    clock.refresh(session, case, clock.policy_for(policies, case, session), now=now)
     return True
 
 

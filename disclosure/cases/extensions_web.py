@@ -7,7 +7,7 @@ from typing import Any
 import pydantic
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from disclosure.cases import extensions
+from disclosure.cases import clock, extensions
 from disclosure.cases.extensions_api import (
     ExtensionIn,
     mail,
@@ -144,7 +144,7 @@ def _page(
         "cases/extensions.html",
         access=access,
         case=case,
-        policy=services().policies.get(case.policy_name),
+        policy=clock.find_policy(db(), services().policies, case),
         requests=[(r, extensions.requester_label(db(), r)) for r in requests],
         reporter_is_anonymous=anonymous,
         can_request=can_request_time(who, access.role),

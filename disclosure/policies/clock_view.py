@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from disclosure.cases.clock import deadlines_of
+from disclosure.cases.clock import deadlines_of, find_policy
 from disclosure.cases.lifecycle import CLOSING
 from disclosure.cases.models import Case, CaseEvent, CaseState
 from disclosure.cases.timeline import clock_events
@@ -102,7 +102,7 @@ def case_clock(
     session: Session, case: Case, policies: Mapping[str, DisclosurePolicy], *, now: datetime
 ) -> CaseClock:
     """The clock of one case, read from its timeline."""
-    policy = policies.get(case.policy_name)
+    policy = find_policy(session, policies, case)
     if policy is None:
         return _unknown_policy(case)
     return present(case, deadlines_of(session, case, policy, now=now), policy, now=now)
@@ -129,7 +129,7 @@ def case_clocks(
             timelines[event.case_id].append(event)
     clocks = []
     for case in cases:
-        policy = policies.get(case.policy_name)
+        policy = find_policy(session, policies, case)
         if policy is None:
             clocks.append(_unknown_policy(case))
             continue

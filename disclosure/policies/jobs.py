@@ -104,7 +104,7 @@ def _by_case(session: Session, due: list[DueTimer]) -> list[tuple[Case, list[Due
 
 def _fire_case(work: _Batch, case: Case, due: list[DueTimer], passed: set[int]) -> int:
     """Fire the case's due timers that its deadlines still call for; replan the others."""
-    policy = work.services.policies.get(case.policy_name)
+    policy = clock.find_policy(work.session, work.services.policies, case)
     if policy is None:
         log.warning("case %s: policy %r is not loaded; its timers wait", case.id, case.policy_name)
         passed.update(timer.id for timer in due)

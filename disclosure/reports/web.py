@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+import pydantic
 from flask import Blueprint, render_template, request
 
-from disclosure.cases import clock
+from disclosure.cases import clock, conversation
 from disclosure.cases.models import Case
+from disclosure.cases.service import CaseAccess
 from disclosure.crypto import CryptoError
-from disclosure.errors import BadRequest, DomainError, NotFound, Unauthenticated, ValidationError
+from disclosure.errors import (
+    BadRequest,
+    DomainError,
+    NotFound,
+    ServiceUnavailable,
+    Unauthenticated,
+    ValidationError,
+)
 from disclosure.http.context import actor, db, mark_for_rollback, now, principal, services, settings
 from disclosure.policies.deadlines import Deadlines
 from disclosure.policies.description import describe
@@ -220,16 +230,54 @@ def track() -> Page:
     if request.method == "GET":
         return render_template("reports/track.html", case=None, error="")
     try:
-        case = service.find_by_tracking_code(db(), request.form.get("tracking_code", ""))
+        access = conversation.tracked_case(db(), request.form.get("tracking_code", ""))
     except NotFound as exc:
         return render_template("reports/track.html", case=None, error=exc.message), 404
+    # The reply form under the thread posts here too, with the code typed again.
+    errors, status = _reply(access) if "message" in request.form else ({}, 200)
     return render_template(
         "reports/track.html",
-        case=case,
-        program=db().get(Program, case.program_id),
-        rows=deadline_rows(case, now()),
+        case=access.case,
+        program=access.program,
+        rows=deadline_rows(access.case, now()),
         error="",
-    )
+        thread=_messages(access),
+        errors=errors,
+        values={"message": request.form.get("message", "")} if errors else {},
+        offline_note=conversation.OFFLINE_ONLY,
+    ), status
+
+
+def _reply(access: CaseAccess) -> tuple[dict[str, str], int]:
+    """Post the anonymous reporter's message; the errors to show at the form and the status."""
+    try:
+        body = conversation.MessageIn(body=request.form.get("message", "")).body
+    except pydantic.ValidationError:
+        return {"message": "Write something first."}, 422
+    try:
+        conversation.post_message(
+            db(),
+            services().keyring(),
+            access,
+            body,
+            actor=actor(),
+            now=now(),
+            base_url=settings().base_url,
+        )
+    except DomainError as exc:
+        db().rollback()
+        return {"message": exc.message}, exc.status
+    return {}, 200
+
+
+def _messages(access: CaseAccess) -> dict[str, Any]:
+    try:
+        entries = conversation.read_thread(
+            db(), services().keyring(), access, actor=actor(), now=now()
+        )
+    except ServiceUnavailable as exc:
+        return {"messages": [], "problem": exc.message}
+    return {"messages": entries, "problem": ""}
 
 
 @blueprint.route("/receipts/verify", methods=["GET", "POST"])

@@ -16,6 +16,8 @@ PUBLIC_ENDPOINTS = {
     "meta_api.openapi",
     "reports_api.submit",  # anonymous reports, where the program accepts them
     "reports_api.track",  # the tracking code is the credential
+    "console_api.track_messages",  # the tracking code in X-Tracking-Code is the credential
+    "console_api.track_post_message",  # the same
     "portal.program",  # a program's scope, policy and key are for everyone to read
     "portal.report",  # anonymous reports where the program accepts them (the service decides)
     "portal.track",  # the tracking code, sent in the POST body, is the credential
@@ -23,6 +25,7 @@ PUBLIC_ENDPOINTS = {
     "programs.pgp_key",  # researchers need the public key to encrypt before signing in
     "programs.security_txt",  # RFC 9116: security contacts are published for anyone
     "programs.well_known_security_txt",  # RFC 9116 asks for it at /.well-known/, unauthenticated
+    "calendar.feed",  # the secret token in the URL is the credential; calendar apps send no cookie
 }
 
 

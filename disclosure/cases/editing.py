@@ -1,0 +1,379 @@
+"""Triage edits: CVSS severity, CWE, assignee and affected products, for one case or many.
+
+`edit_case` checks the version, validates every field before it changes any, records a
+timeline event and an audit event for each aspect that changed, and bumps the version once.
+Bulk actions run the same verbs case by case, each inside its own savepoint: a case is changed
+completely or not at all, and every failure is reported beside its case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from sqlmodel import Session, col, select
+
+from disclosure.accounts.models import User
+from disclosure.accounts.service import find_user_by_email
+from disclosure.audit.service import Actor, record
+from disclosure.cases import lifecycle, triage
+from disclosure.cases.models import AffectedProduct, Case, CaseState
+from disclosure.cases.service import CaseAccess, open_case
+from disclosure.cases.severity import Severity, score_vector
+from disclosure.cases.timeline import EventKind, add_event, events_of, state_before_needs_info
+from disclosure.errors import DomainError, Forbidden, NotFound, ValidationError
+from disclosure.policies.presets import DisclosurePolicy
+from disclosure.policy import CaseRole, Permission, Principal
+from disclosure.programs.models import ProgramMember
+from disclosure.reports.cwe import check_cwe
+
+MAX_BULK = 200
+
+
+class Keep(Enum):
+    """Leave this field as it is (None, by contrast, clears it)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
+class AffectedIn(BaseModel):
+    """One affected product and version range, shaped for OSV and CSAF."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    vendor: str = Field(min_length=1, max_length=200)
+    product: str = Field(min_length=1, max_length=200)
+    ecosystem: str = Field(default="", max_length=64, description='OSV ecosystem, e.g. "PyPI"')
+    package_name: str = Field(default="", max_length=200)
+    purl: str = Field(default="", max_length=500, description="pkg:type/namespace/name")
+    introduced: str = Field(default="0", max_length=100, description='"0": from the start')
+    fixed: str = Field(default="", max_length=100)
+    last_affected: str = Field(default="", max_length=100)
+
+    @field_validator("purl")
+    @classmethod
+    def _is_purl(cls, value: str) -> str:
+        if value and not value.startswith("pkg:"):
+            raise ValueError("A package URL starts with pkg:, e.g. pkg:pypi/django")
+        return value
+
+    @field_validator("introduced")
+    @classmethod
+    def _from_start(cls, value: str) -> str:
+        return value or "0"
+
+    @field_validator("last_affected")
+    @classmethod
+    def _one_end(cls, value: str, info: ValidationInfo) -> str:
+        if value and info.data.get("fixed"):
+            raise ValueError("Give fixed or last_affected, not both")
+        return value
+
+
+@dataclass(frozen=True)
+class TriageEdit:
+    """The triage fields to change; KEEP leaves one alone, None (or "") clears it."""
+
+    cvss_vector: str | Keep | None = KEEP
+    cwe: str | Keep | None = KEEP
+    assignee: str | int | Keep | None = KEEP  # an email or a user id
+    affected: Sequence[AffectedIn] | Keep = KEEP
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    case_id: int
+    is_done: bool
+    message: str
+
+
+def open_for_edit(session: Session, principal: Principal, case_id: int) -> CaseAccess:
+    """The case if the principal may change it; 403 if it may only read it, else 404."""
+    try:
+        return open_case(session, principal, case_id, Permission.CASES_WRITE)
+    except NotFound:
+        open_case(session, principal, case_id, Permission.CASES_READ)  # 404 if unseen
+        raise Forbidden("You may see this case but not change it (viewer).") from None
+
+
+def moves_for(session: Session, access: CaseAccess) -> list[CaseState]:
+    """The lifecycle moves to offer: the vendor's, or the reporter's (withdraw, or answer)."""
+    case = access.case
+    if access.role is not CaseRole.REPORTER:
+        return sorted(lifecycle.legal_moves(case.state, lifecycle.Side.VENDOR))
+    moves = lifecycle.legal_moves(case.state, lifecycle.Side.REPORTER)
+    if case.state is CaseState.NEEDS_INFO:  # answering returns the case where it was
+        back = state_before_needs_info(events_of(session, case.id or 0)) or "acknowledged"
+        moves = moves & {CaseState.WITHDRAWN, CaseState(back)}
+    return sorted(moves)
+
+
+def members_of(session: Session, program_ids: Sequence[int]) -> list[User]:
+    """The active members of any of the programs: who their cases can be assigned to."""
+    return list(
+        session.exec(
+            select(User)
+            .where(
+                User.is_active,
+                col(User.id).in_(
+                    select(ProgramMember.user_id).where(
+                        col(ProgramMember.program_id).in_(program_ids)
+                    )
+                ),
+            )
+            .order_by(col(User.email))
+        )
+    )
+
+
+def affected_of(session: Session, case: Case) -> list[AffectedProduct]:
+    """The case's affected products in the order they were recorded."""
+    return list(
+        session.exec(
+            select(AffectedProduct)
+            .where(AffectedProduct.case_id == case.id)
+            .order_by(col(AffectedProduct.id))
+        )
+    )
+
+
+def edit_case(
+    session: Session,
+    access: CaseAccess,
+    edit: TriageEdit,
+    *,
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None = None,
+) -> list[str]:
+    """Apply the edit (all of it or, on a 409/422, none of it); the aspects that changed."""
+    case = access.case
+    triage.check_version(case, expected_version)
+    severity, cwe, assignee = _validated(session, case, edit)
+    changed = []
+    if severity is not KEEP and _set_severity(session, case, severity, actor=actor, now=now):
+        changed.append("cvss")
+    if cwe is not KEEP and cwe != case.cwe:
+        _log(session, case, EventKind.SEVERITY_SET, "case.cwe_set", {"cwe": cwe}, actor, now)
+        case.cwe = cwe
+        changed.append("cwe")
+    if assignee is not KEEP and (assignee.id if assignee else None) != case.assignee_id:
+        details = {"assignee": assignee.email if assignee else None}
+        _log(session, case, EventKind.ASSIGNED, "case.assign", details, actor, now, internal=True)
+        case.assignee_id = assignee.id if assignee else None
+        changed.append("assignee")
+    if edit.affected is not KEEP and _set_affected(
+        session, case, edit.affected, actor=actor, now=now
+    ):
+        changed.append("affected")
+    if changed:
+        triage.bump(case, now)
+        session.add(case)
+    return changed
+
+
+def _validated(
+    session: Session, case: Case, edit: TriageEdit
+) -> tuple[Severity | Keep | None, str | Keep | None, User | Keep | None]:
+    """The edit's values checked and resolved; one ValidationError naming every bad field."""
+    errors: dict[str, str] = {}
+
+    def checked(value: Any, check: Callable[[Any], Any]) -> Any:
+        if value is KEEP:
+            return KEEP
+        try:
+            return check(value) if value not in (None, "") else None
+        except ValidationError as exc:
+            errors.update(exc.fields)
+            return KEEP
+
+    severity = checked(edit.cvss_vector, score_vector)
+    cwe = checked(edit.cwe, check_cwe)
+    assignee = checked(edit.assignee, lambda value: _member(session, case.program_id, value))
+    if errors:
+        raise ValidationError("Some fields are invalid.", fields=errors)
+    return severity, cwe, assignee
+
+
+def _member(session: Session, program_id: int, value: str | int) -> User:
+    """The active program member named by email or user id."""
+    text = str(value).strip()
+    user = session.get(User, int(text)) if text.isdigit() else find_user_by_email(session, text)
+    is_member = (
+        user is not None
+        and session.exec(
+            select(ProgramMember.id).where(
+                ProgramMember.program_id == program_id, ProgramMember.user_id == user.id
+            )
+        ).first()
+        is not None
+    )
+    if user is None or not user.is_active or not is_member:
+        raise ValidationError(
+            "Not a member.", fields={"assignee": "Choose a member of this case's program."}
+        )
+    return user
+
+
+def _set_severity(
+    session: Session, case: Case, severity: Severity | None, *, actor: Actor, now: datetime
+) -> bool:
+    if (severity.vector if severity else None) == case.cvss_vector:
+        return False
+    case.cvss_vector = severity.vector if severity else None
+    case.cvss_version = severity.version if severity else None
+    case.cvss_score = severity.score if severity else None
+    case.cvss_rating = severity.rating if severity else None
+    details = {"vector": case.cvss_vector, "score": case.cvss_score, "rating": case.cvss_rating}
+    _log(session, case, EventKind.SEVERITY_SET, "case.severity_set", details, actor, now)
+    return True
+
+
+def _set_affected(
+    session: Session, case: Case, rows: Sequence[AffectedIn], *, actor: Actor, now: datetime
+) -> bool:
+    """Replace the case's affected products with `rows` (a full list)."""
+    current = affected_of(session, case)
+    fields = list(AffectedIn.model_fields)
+    if [{f: getattr(a, f) for f in fields} for a in current] == [r.model_dump() for r in rows]:
+        return False
+    for old in current:
+        session.delete(old)
+    for row in rows:
+        session.add(AffectedProduct(case_id=case.id or 0, **row.model_dump()))
+    details = {"count": len(rows), "products": [row.product for row in rows]}
+    _log(session, case, EventKind.AFFECTED_SET, "case.affected_set", details, actor, now)
+    return True
+
+
+def change_affected(
+    session: Session,
+    access: CaseAccess,
+    *,
+    add: AffectedIn | None = None,
+    remove: int | None = None,
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None = None,
+) -> list[str]:
+    """Add one affected product to the case's list, or remove one by its id."""
+    current = affected_of(session, access.case)
+    if remove is not None and remove not in {a.id for a in current}:
+        raise NotFound("No such affected product on this case.")
+    rows = _as_input([a for a in current if a.id != remove]) + ([add] if add else [])
+    return edit_case(
+        session,
+        access,
+        TriageEdit(affected=rows),
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+    )
+
+
+def _as_input(rows: Sequence[AffectedProduct]) -> list[AffectedIn]:
+    # Stored rows were validated when written: no need (and no reason to fail) to do it again.
+    return [
+        AffectedIn.model_construct(**{f: getattr(a, f) for f in AffectedIn.model_fields})
+        for a in rows
+    ]
+
+
+def _log(
+    session: Session,
+    case: Case,
+    kind: EventKind,
+    action: str,
+    details: Mapping[str, Any],
+    actor: Actor,
+    now: datetime,
+    *,
+    internal: bool = False,
+) -> None:
+    add_event(session, case, kind, actor=actor, now=now, details=details, internal=internal)
+    record(
+        session, actor, action, now=now, subject_type="case", subject_id=case.id, details=details
+    )
+
+
+# --- bulk --------------------------------------------------------------------------------------
+
+
+def bulk_assign(
+    session: Session,
+    principal: Principal,
+    case_ids: Sequence[int],
+    assignee: str | int | None,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> list[BulkOutcome]:
+    """Assign each case (or unassign with None) through edit_case, case by case."""
+
+    def assign(access: CaseAccess) -> str:
+        changed = edit_case(session, access, TriageEdit(assignee=assignee), actor=actor, now=now)
+        return "assigned" if changed else "unchanged: already so"
+
+    return _each(session, principal, case_ids, assign)
+
+
+def bulk_change_state(
+    session: Session,
+    principal: Principal,
+    policies: Mapping[str, DisclosurePolicy],
+    case_ids: Sequence[int],
+    to: CaseState,
+    *,
+    actor: Actor,
+    now: datetime,
+    reason: str = "",
+    duplicate_of: int | None = None,
+) -> list[BulkOutcome]:
+    """Move each case through the lifecycle; illegal moves fail for their case only."""
+
+    def move(access: CaseAccess) -> str:
+        done = triage.change_state(
+            session,
+            access,
+            policies,
+            to=to,
+            actor=actor,
+            now=now,
+            reason=reason,
+            duplicate_of=duplicate_of,
+        )
+        return f"{done.before.value} → {done.after.value}"
+
+    return _each(session, principal, case_ids, move)
+
+
+def _each(
+    session: Session,
+    principal: Principal,
+    case_ids: Sequence[int],
+    apply: Callable[[CaseAccess], str],
+) -> list[BulkOutcome]:
+    if not case_ids:
+        raise ValidationError("Select at least one case.", fields={"cases": "None selected."})
+    if len(case_ids) > MAX_BULK:
+        raise ValidationError(
+            f"Select at most {MAX_BULK} cases at once.", fields={"cases": "Too many."}
+        )
+    outcomes = []
+    for case_id in dict.fromkeys(case_ids):
+        try:
+            with session.begin_nested():
+                message = apply(open_for_edit(session, principal, case_id))
+        except DomainError as exc:
+            detail = "; ".join(exc.fields.values()) if isinstance(exc, ValidationError) else ""
+            outcomes.append(BulkOutcome(case_id, False, f"{exc.message} {detail}".strip()))
+        else:
+            outcomes.append(BulkOutcome(case_id, True, message))
+    return outcomes
