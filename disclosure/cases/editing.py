@@ -161,7 +161,7 @@ def edit_case(
     if severity is not KEEP and _set_severity(session, case, severity, actor=actor, now=now):
         changed.append("cvss")
     if cwe is not KEEP and cwe != case.cwe:
-        _log(session, case, EventKind.SEVERITY_SET, "case.cwe_set", {"cwe": cwe}, actor, now)
+        _log(session, case, EventKind.CWE_SET, "case.cwe_set", {"cwe": cwe}, actor, now)
         case.cwe = cwe
         changed.append("cwe")
     if assignee is not KEEP and (assignee.id if assignee else None) != case.assignee_id:

@@ -28,6 +28,7 @@ class EventKind(StrEnum):
     GRACE_GRANTED = "grace_granted"
     ASSIGNED = "assigned"
     SEVERITY_SET = "severity_set"
+    CWE_SET = "cwe_set"
     AFFECTED_SET = "affected_set"
     CVE_ASSIGNED = "cve_assigned"
     MESSAGE = "message"

@@ -90,7 +90,8 @@ def test_patch_sets_triage_fields_and_answers_the_computed_score(
     assert case["version"] == 3
 
     kinds = [e.kind for e in db_session.exec(select(CaseEvent)).all()]
-    assert kinds.count("severity_set") == 3  # cvss, cwe, cvss again
+    assert kinds.count("severity_set") == 2  # cvss, then cvss again
+    assert kinds.count("cwe_set") == 1
     assert {"assigned", "affected_set"} <= set(kinds)
     actions = [a.action for a in db_session.exec(select(AuditEvent)).all()]
     for action in ("case.severity_set", "case.cwe_set", "case.assign", "case.affected_set"):
