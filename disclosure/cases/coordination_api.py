@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from disclosure.cases import coordination, cve, service
+from disclosure.cases import conversation, coordination, cve, service
 from disclosure.cases.models import CaseState
 from disclosure.cases.participant_models import VexStatus
 from disclosure.errors import NotFound
@@ -64,6 +64,13 @@ class Coordination(BaseModel):
     statuses: list[StatusRowOut]
 
 
+class SharedMessage(BaseModel):
+    side: str
+    author: str
+    at: datetime
+    body: str
+
+
 class SharedCase(BaseModel):
     """What a participant sees: only the parts shared with it."""
 
@@ -73,7 +80,8 @@ class SharedCase(BaseModel):
     disclose_by: datetime | None
     cve_id: str | None
     statuses: list[StatusRowOut]
-    report: dict[str, Any] | None
+    report: dict[str, Any] | None  # only when the report is shared
+    messages: list[SharedMessage] | None  # only when the conversation is shared
 
 
 class CveIn(BaseModel):
@@ -182,6 +190,14 @@ def shared(case_id: int) -> SharedCase:
     report = None
     if seat.participant.shares_report and not access.program.is_offline_only:
         report = service.read_report(db(), services().keyring(), access, actor=actor(), now=now())
+    messages = None
+    if seat.participant.shares_messages:
+        thread = conversation.read_thread(
+            db(), services().keyring(), access, actor=actor(), now=now()
+        )
+        messages = [
+            SharedMessage(side=e.side.value, author=e.author, at=e.at, body=e.body) for e in thread
+        ]
     rows = coordination.status_table(db(), access.case, access.program)
     case = access.case
     return SharedCase(
@@ -191,6 +207,7 @@ def shared(case_id: int) -> SharedCase:
         disclose_by=case.disclose_by,
         cve_id=case.cve_id,
         report=report,
+        messages=messages,
         statuses=[StatusRowOut(**vars(row)) for row in rows],
     )
 

@@ -123,3 +123,26 @@ def test_an_outside_coordinator_can_be_invited(app, client, world) -> None:
     assert shared.status_code == 200
     researcher = make_user(app, "r@example.org")
     assert _invite(client, world, coordinator_email=researcher.email).status_code == 404
+
+
+def test_a_shared_conversation_is_readable_but_notes_never_are(client, world) -> None:
+    case = world["case"]
+    asked = client.post(
+        f"/api/v1/cases/{case}/messages", json={"body": "Which versions?"}, headers=world["acme"]
+    )
+    assert asked.status_code == 201, asked.get_data(as_text=True)
+    client.post(
+        f"/api/v1/cases/{case}/notes", json={"body": "internal only"}, headers=world["acme"]
+    )
+    _invite(client, world, program="libfoo", shares_messages=True)
+    shared = client.get(f"/api/v1/cases/{case}/shared", headers=world["libfoo"]).get_json()
+    assert [m["body"] for m in shared["messages"]] == ["Which versions?"]
+    assert shared["report"] is None
+    assert "internal only" not in str(shared)
+
+
+def test_nothing_shared_means_neither_report_nor_messages(client, world) -> None:
+    _invite(client, world, program="libfoo")
+    shared = client.get(f"/api/v1/cases/{world['case']}/shared", headers=world["libfoo"]).get_json()
+    assert shared["report"] is None
+    assert shared["messages"] is None
