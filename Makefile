@@ -33,7 +33,9 @@ run: prerequisites $(VENV)/.installed-run
 	$(BIN)/disclosure db upgrade
 	$(BIN)/disclosure demo
 	@echo "serving on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
-	DISCLOSURE_SCHEDULER_IN_PROCESS=true DISCLOSURE_WORKERS=1 $(BIN)/disclosure serve --host $(HOST) --port $(PORT)
+	DISCLOSURE_SCHEDULER_IN_PROCESS=true DISCLOSURE_WORKERS=1 \
+	DISCLOSURE_BASE_URL=$${DISCLOSURE_BASE_URL:-http://$(HOST):$(PORT)} \
+	$(BIN)/disclosure serve --host $(HOST) --port $(PORT)
 
 test: prerequisites $(VENV)/.installed-dev
 	$(BIN)/ruff check .
