@@ -21,6 +21,7 @@ from disclosure.crypto import armor_message
 from disclosure.errors import DomainError, NotFound, ServiceUnavailable, ValidationError
 from disclosure.http.context import actor, db, now, principal, services, settings
 from disclosure.http.errors import pydantic_fields
+from disclosure.policies.clock_view import case_clocks
 from disclosure.policy import CaseRole, Permission, can_on_case, requires
 from disclosure.reports.cwe import COMMON_WEAKNESSES, cwe_label
 from disclosure.reports.web import time_left
@@ -77,6 +78,13 @@ def _console_page(filters: inbox.InboxFilter, page: inbox.InboxPage, errors: dic
         members=editing.members_of(db(), [p.id or 0 for p in programs]),
         left=lambda at: time_left(at, now()),
         query=filters.query_args(),
+        # the same clock as on the case page: one timeline query for the whole page
+        clocks={
+            clock.case_id: clock
+            for clock in case_clocks(
+                db(), [row.case for row in page.rows], services().policies, now=now()
+            )
+        },
     )
 
 

@@ -148,3 +148,21 @@ def test_a_closed_case_shows_no_running_deadline(client, sides) -> None:
     for name, page in _pages(sides).items():
         assert clock_of(page, sides["case"]) == {}, name
         assert "No deadline is running for this case." in page, name
+
+
+def test_the_inbox_shows_the_warning_level_of_the_nearest_deadline(app: Flask, clock) -> None:
+    from tests.factories import add_member, login, make_program, make_user, report_json
+
+    program = make_program(app, "inboxed")
+    add_member(app, program, make_user(app, "owner@inboxed.example", UserRole.VENDOR), "owner")
+    created = app.test_client().post("/api/v1/programs/inboxed/reports", json=report_json())
+    case_id = created.get_json()["id"]
+    vendor = app.test_client()
+    login(vendor, "owner@inboxed.example")
+    fresh = vendor.get("/console").get_data(as_text=True)
+    assert 'class="level level-ok">on track<' in fresh
+    clock.advance(days=30)  # past the acknowledgement deadline, which is the nearest
+    login(vendor, "owner@inboxed.example")  # the session went idle meanwhile
+    late = vendor.get("/console").get_data(as_text=True)
+    assert f"#{case_id}" in late
+    assert 'class="level level-overdue">overdue<' in late
