@@ -28,9 +28,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask.testing import FlaskClient
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 import disclosure.models  # noqa: F401  (fills SQLModel.metadata)
+from benchmarks.database import empty_tables, settle
 from benchmarks.timing import Timing, measure
 from disclosure import create_app, migrations
 from disclosure.accounts import service as accounts
@@ -64,7 +65,7 @@ def main() -> None:
 def _bench(label: str, url: str, folder: Path) -> None:
     migrations.upgrade(url)
     engine = make_engine(url)
-    _empty(engine)
+    empty_tables(engine)
     engine.dispose()
     app = create_app(
         {"database_url": url, "instance_path": str(folder / "i"), "gnupg_home": str(folder / "g")}
@@ -218,7 +219,7 @@ def _fill(app: object) -> int:
         ):
             for chunk in range(0, len(rows), CHUNK):
                 connection.execute(sa.insert(table), rows[chunk : chunk + CHUNK])  # type: ignore[arg-type]
-    _settle(services.engine)
+    settle(services.engine)
     return owner_id
 
 
@@ -267,20 +268,3 @@ def _case(rng: random.Random, case_id: int, program_id: int, owner_id: int) -> d
         "cvss_score": {"Critical": 9.8, "High": 7.5, "Medium": 5.0, "Low": 2.0}.get(rating or ""),
         "cwe": rng.choice(["CWE-79", "CWE-89", "CWE-22", None]),
     }
-
-
-def _empty(engine: sa.Engine) -> None:
-    tables = [table.name for table in SQLModel.metadata.sorted_tables]
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in reversed(tables):
-                connection.execute(sa.text(f"DELETE FROM {name}"))  # noqa: S608  (our table names)
-
-
-def _settle(engine: sa.Engine) -> None:
-    """Fresh statistics, as a running database has them, and no autovacuum mid-measurement."""
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        is_postgresql = connection.dialect.name == "postgresql"
-        connection.execute(sa.text("VACUUM ANALYZE" if is_postgresql else "ANALYZE"))

@@ -20,9 +20,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 import disclosure.models  # noqa: F401  (fills SQLModel.metadata)
+from benchmarks.database import empty_tables, settle
 from disclosure import migrations
 from disclosure.accounts.models import User, UserRole
 from disclosure.cases.models import Case
@@ -70,10 +71,10 @@ def _bench(url: str, size: int, folder: Path) -> list[float]:
     """The times (ms) of ROUNDS sweeps that each fire DUE timers among `size` open cases."""
     migrations.upgrade(url)
     engine = make_engine(url)
-    _empty(engine)
+    empty_tables(engine)
     policies = load_policies()
     moments = _fill(engine, size, policies[POLICY])
-    _settle(engine)
+    settle(engine)
     settings = load_settings(
         {"database_url": url, "instance_path": str(folder / "instance")}, environ={}
     )
@@ -86,23 +87,6 @@ def _bench(url: str, size: int, folder: Path) -> list[float]:
         assert fired == DUE, f"expected {DUE} timers to fire, got {fired}"
     engine.dispose()
     return samples
-
-
-def _empty(engine: sa.Engine) -> None:
-    tables = [table.name for table in SQLModel.metadata.sorted_tables]
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in reversed(tables):
-                connection.execute(sa.text(f"DELETE FROM {name}"))  # noqa: S608  (our table names)
-
-
-def _settle(engine: sa.Engine) -> None:
-    """Fresh statistics, as a running database has them, and no autovacuum mid-measurement."""
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        is_postgresql = connection.dialect.name == "postgresql"
-        connection.execute(sa.text("VACUUM ANALYZE" if is_postgresql else "ANALYZE"))
 
 
 def _fill(engine: sa.Engine, size: int, policy: DisclosurePolicy) -> list[datetime]:
