@@ -23,7 +23,7 @@ from disclosure.accounts.models import User
 from disclosure.audit.service import Actor, record
 from disclosure.cases.lifecycle import Side
 from disclosure.cases.models import BlobKind, CaseBlob, CaseEvent
-from disclosure.cases.service import CaseAccess
+from disclosure.cases.service import CaseAccess, record_decryption
 from disclosure.cases.timeline import EventKind, add_event, details_of, events_of
 from disclosure.crypto import CryptoError, Keyring
 from disclosure.errors import Conflict, Forbidden, NotFound, ServiceUnavailable
@@ -233,18 +233,13 @@ def read_thread(
     if not blobs:
         return []
     documents = _decrypt_all(keyring, [blob.ciphertext for blob in blobs])
-    record(
+    record_decryption(
         session,
-        actor,
-        "case.decrypt",
+        access,
+        "+".join(k.value for k in kinds),
+        {"blobs": [b.id for b in blobs]},
+        actor=actor,
         now=now,
-        subject_type="case",
-        subject_id=access.case.id,
-        details={
-            "what": "+".join(k.value for k in kinds),
-            "blobs": [b.id for b in blobs],
-            "as": access.role.value,
-        },
     )
     emails = dict(
         session.exec(

@@ -14,6 +14,7 @@ from disclosure.cases.models import AffectedProduct, Case
 from disclosure.cases.participant_models import Participant, VexStatement, VexStatus
 from disclosure.cases.service import CaseAccess
 from disclosure.cases.timeline import EventKind, add_event
+from disclosure.crypto import Keyring
 from disclosure.errors import Conflict, NotFound, ValidationError
 from disclosure.notify import service as notify
 from disclosure.policy import ParticipantAccess, Principal, participant_access
@@ -32,6 +33,7 @@ NO_ANSWER = "no_answer"  # a party that never answered is not a party that is no
 
 def invite(
     session: Session,
+    keyring: Keyring,
     access: CaseAccess,
     *,
     actor: Actor,
@@ -110,7 +112,7 @@ def invite(
     for recipient in recipients:
         notify.enqueue(
             session,
-            None,
+            keyring,  # members with an OpenPGP key get it encrypted, like every other mail
             recipient,
             now=now,
             subject=f"You were invited to coordinate case #{case.id}",

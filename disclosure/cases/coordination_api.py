@@ -124,6 +124,7 @@ def invite(case_id: int, body: ParticipantIn) -> Coordination:
     access = service.open_case(db(), principal(), case_id, Permission.CASES_WRITE)
     coordination.invite(
         db(),
+        services().keyring(),
         access,
         actor=actor(),
         now=now(),

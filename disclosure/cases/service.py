@@ -114,6 +114,21 @@ def decrypt_audited(
 ) -> bytes:
     """Decrypt one blob in memory and record who read what, when, and in which role."""
     plaintext = _decrypt(keyring, access, blob)
+    record_decryption(session, access, blob.kind.value, {"blob": blob.id}, actor=actor, now=now)
+    return plaintext
+
+
+def record_decryption(
+    session: Session,
+    access: CaseAccess,
+    what: str,
+    which: dict[str, Any],
+    *,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """The audit event for a decryption: who read what of the case, when, in which role."""
+    details = {"what": what, **which, "as": access.role.value}
     record(
         session,
         actor,
@@ -121,9 +136,8 @@ def decrypt_audited(
         now=now,
         subject_type="case",
         subject_id=access.case.id,
-        details={"what": blob.kind.value, "blob": blob.id, "as": access.role.value},
+        details=details,
     )
-    return plaintext
 
 
 def attachment_blob(session: Session, access: CaseAccess, blob_id: int) -> CaseBlob:

@@ -146,3 +146,31 @@ def test_nothing_shared_means_neither_report_nor_messages(client, world) -> None
     shared = client.get(f"/api/v1/cases/{world['case']}/shared", headers=world["libfoo"]).get_json()
     assert shared["report"] is None
     assert shared["messages"] is None
+
+
+def test_the_invitation_mail_is_encrypted_to_a_member_with_a_key(
+    app, client, world, db_session, short_tmp
+) -> None:
+    from sqlmodel import select
+
+    from disclosure.accounts.models import User
+    from disclosure.crypto import Keyring
+    from disclosure.notify.models import OutboxMessage
+
+    own = Keyring(short_tmp / "gpg", passphrase="the participant's own passphrase")
+    key = (
+        app.extensions["disclosure"]
+        .keyring()
+        .import_public_key(own.generate_key("Libfoo", "owner@libfoo.example").public_key)
+    )
+    user = db_session.exec(select(User).where(User.email == "owner@libfoo.example")).one()
+    user.pgp_fingerprint, user.pgp_public_key = key.fingerprint, key.public_key
+    db_session.add(user)
+    db_session.commit()
+    assert _invite(client, world, program="libfoo").status_code == 201
+    db_session.expire_all()
+    mail = db_session.exec(
+        select(OutboxMessage).where(OutboxMessage.recipient == "owner@libfoo.example")
+    ).one()
+    assert mail.is_encrypted
+    assert f"case #{world['case']}" in own.decrypt(mail.body.encode()).decode()
