@@ -24,6 +24,7 @@ from disclosure.errors import (
 from disclosure.http.context import actor, db, mark_for_rollback, now, principal, services, settings
 from disclosure.policies.deadlines import Deadlines
 from disclosure.policies.description import describe
+from disclosure.policies.urgency import describe_time_left
 from disclosure.policy import Permission, authorize, public, requires
 from disclosure.programs.models import Program
 from disclosure.programs.service import active_keys, get_program
@@ -69,17 +70,8 @@ def format_size(size: int) -> str:
 
 
 def time_left(at: datetime | None, current: datetime) -> str:
-    """ "3 days 4 hours left", "overdue by 5 hours": coarse, for people, not for timers."""
-    if at is None:
-        return "no deadline"
-    seconds = int((at - current).total_seconds())
-    days, rest = divmod(abs(seconds), 86_400)
-    hours = rest // 3600
-    parts = [f"{days} day{'s' if days != 1 else ''}"] if days else []
-    if hours or not days:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}" if hours else "less than an hour")
-    span = " ".join(parts)
-    return f"{span} left" if seconds >= 0 else f"overdue by {span}"
+    """Time left in the same words as every clock on the site ("3 days 4 hours left")."""
+    return "no deadline" if at is None else describe_time_left(at - current)
 
 
 def deadline_rows(
@@ -218,9 +210,8 @@ def _sign_in_page(program: Program, message: str) -> str:
 @requires(Permission.REPORTS_READ_OWN)
 def my_cases() -> str:
     cases = service.cases_of(db(), principal().user)  # type: ignore[arg-type]
-    entries = [
-        (case, db().get(Program, case.program_id), deadline_rows(case, now())) for case in cases
-    ]
+    # Each row's clock comes from cases/_clock.html, the same partial as on the case page.
+    entries = [(case, db().get(Program, case.program_id)) for case in cases]
     return render_template("reports/my_cases.html", entries=entries)
 
 
@@ -239,7 +230,6 @@ def track() -> Page:
         "reports/track.html",
         case=access.case,
         program=access.program,
-        rows=deadline_rows(access.case, now()),
         error="",
         thread=_messages(access),
         errors=errors,
