@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from disclosure.db import make_engine, utcnow
+from disclosure.instance import secure_instance
 from disclosure.settings import PROJECT_ROOT, load_settings
 
 __version__ = "0.1.0"
@@ -23,6 +24,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from disclosure.cases import web as cases_web
     from disclosure.http import csrf, meta
     from disclosure.http.context import Services
+    from disclosure.http.converters import RowIdConverter
     from disclosure.http.errors import register_error_handlers
     from disclosure.http.hooks import register_hooks
     from disclosure.policies import calendar_web
@@ -33,6 +35,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from disclosure.reports import web as reports_web
 
     settings = load_settings(overrides)
+    secure_instance(settings.instance_path, settings.sqlalchemy_url)
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -41,6 +44,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         instance_path=str(settings.instance_path),
         template_folder=str(PROJECT_ROOT / "templates"),
     )
+    app.url_map.converters["int"] = RowIdConverter  # before any blueprint adds its rules
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,

@@ -60,16 +60,39 @@ def timestamp_field(*, nullable: bool = False, index: bool = False, **kwargs: An
     return Field(sa_column=sa.Column(UtcDateTime(), nullable=nullable, index=index), **kwargs)
 
 
+# How a SQLite transaction begins, as the execution option `sqlite_begin`:
+#   "IMMEDIATE" (the default) takes the write lock at BEGIN, so a transaction that reads and
+#     then writes (an audit append reads the chain's tail first) never works from a snapshot
+#     that another writer has moved on; writers queue on the busy timeout instead of failing.
+#   "DEFERRED" reads without the lock (WAL readers never block the writer); it must not write.
+#   None runs every statement on its own (inspecting the database from outside, as tests do).
+SQLITE_BEGIN = "sqlite_begin"
+_SQLITE_BEGIN_MODES = {"IMMEDIATE", "DEFERRED", None}
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for SQLite (foreign keys on, WAL, busy timeout) or PostgreSQL (psycopg 3)."""
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
         sa.event.listen(engine, "connect", _configure_sqlite)
+        sa.event.listen(engine, "begin", _begin_sqlite)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+def _begin_sqlite(connection: sa.Connection) -> None:
+    """Begin explicitly: the driver's own implicit BEGIN comes only before DML, so a SELECT ran
+    outside any transaction and a SAVEPOINT opened (and its RELEASE committed) one of its own."""
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
+    if mode not in _SQLITE_BEGIN_MODES:
+        raise ValueError(f"{SQLITE_BEGIN} must be one of {_SQLITE_BEGIN_MODES}, not {mode!r}")
+    if mode is not None:
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # SQLAlchemy emits BEGIN itself (_begin_sqlite); the driver must not begin on its own.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -154,8 +154,15 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 @pytest.fixture
 def db_session(app: Flask) -> Iterator[Any]:
-    """A session on the app's database for arranging and inspecting rows."""
+    """A session on the app's database for arranging and inspecting rows.
+
+    On SQLite each of its statements runs on its own (no BEGIN): it looks at the database from
+    outside, as another process would, and never holds the write lock the app's requests take.
+    """
     from sqlmodel import Session
 
-    with Session(app.extensions["disclosure"].engine, expire_on_commit=False) as session:
+    from disclosure.db import SQLITE_BEGIN
+
+    engine = app.extensions["disclosure"].engine.execution_options(**{SQLITE_BEGIN: None})
+    with Session(engine, expire_on_commit=False) as session:
         yield session

@@ -16,6 +16,7 @@ from disclosure.cases.service import CaseAccess
 from disclosure.cases.timeline import EventKind, add_event
 from disclosure.crypto import Keyring
 from disclosure.errors import Conflict, NotFound, ValidationError
+from disclosure.limits import is_row_id
 from disclosure.notify import service as notify
 from disclosure.policy import ParticipantAccess, Principal, participant_access
 from disclosure.programs.models import Program, ProgramMember
@@ -144,7 +145,7 @@ class Seat:
 def open_seat(session: Session, principal: Principal, case_id: int) -> Seat:
     """The principal's seat on a shared case; NotFound when it has none (or may not use it)."""
     user_id = principal.user_id
-    case = session.get(Case, case_id)
+    case = session.get(Case, case_id) if is_row_id(case_id) else None
     if case is None or user_id is None:
         raise NotFound("No such case.")
     for participant in session.exec(select(Participant).where(Participant.case_id == case_id)):

@@ -118,7 +118,7 @@ def in_the_wild(case_id: int) -> Page:
             exploited=request.form.get("exploited") == "yes",
             actor=actor(),
             now=now(),
-            expected_version=int(version) if version.isdigit() else None,
+            expected_version=int(version) if version.isascii() and version.isdigit() else None,
         )
     except DomainError as exc:
         mark_for_rollback()

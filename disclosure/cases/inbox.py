@@ -29,6 +29,7 @@ from disclosure.cases.models import AffectedProduct, Case, CaseState, InTheWild
 from disclosure.crypto import Keyring
 from disclosure.db import is_postgresql
 from disclosure.errors import ValidationError
+from disclosure.limits import is_row_id, loads_json, parse_row_id
 from disclosure.policy import Permission, Principal, can_on_case, case_role
 from disclosure.programs.models import Program, ProgramMember
 
@@ -40,6 +41,10 @@ _CVE = re.compile(r"^CVE-\d{4}-\d{4,}$", re.IGNORECASE)
 _CWE = re.compile(r"^CWE-\d{1,5}$", re.IGNORECASE)
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})
+
+
+def _is_id(text: str) -> bool:
+    return parse_row_id(text) is not None
 
 
 @dataclass(frozen=True)
@@ -80,12 +85,15 @@ class Cursor:
     def decode(cls, raw: str) -> Cursor:
         """The cursor a page handed out; ValidationError naming `cursor` for anything else."""
         try:
-            data = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+            data = loads_json(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)), max_depth=1)
             deadline = datetime.fromisoformat(data["d"]) if data["d"] is not None else None
             if deadline is not None and deadline.tzinfo is None:
                 raise ValueError("naive")
-            return cls(deadline, int(data["i"]))
-        except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError):
+            case_id = int(data["i"])
+            if not is_row_id(case_id):
+                raise ValueError("no such row")
+            return cls(deadline, case_id)
+        except (binascii.Error, ValueError, TypeError, KeyError):
             raise ValidationError(
                 "Invalid cursor.", fields={"cursor": "Use the next_cursor of the previous page."}
             ) from None
@@ -128,7 +136,7 @@ def parse_filter(args: Mapping[str, Sequence[str]]) -> InboxFilter:
     if "" in severities:
         errors["severity"] = f"Choose from {', '.join(by_lower.values())}."
     assignee = first("assignee").lower()
-    if assignee and assignee not in {"me", "unassigned"} and not assignee.isdigit():
+    if assignee and assignee not in {"me", "unassigned"} and not _is_id(assignee):
         errors["assignee"] = "Use me, unassigned or a user id."
     flags = {}
     for name in ("overdue", "in_the_wild"):

@@ -12,6 +12,7 @@ from disclosure.audit.service import Actor, record
 from disclosure.cases.models import BlobKind, Case, CaseBlob
 from disclosure.crypto import CryptoError, GpgUnavailable, Keyring
 from disclosure.errors import Conflict, NotFound, ServiceUnavailable
+from disclosure.limits import is_row_id
 from disclosure.policy import CaseRole, Permission, Principal, authorize_case, case_role
 from disclosure.programs.models import Program, ProgramMember
 from disclosure.reports.envelope import Attachment, open_attachment_envelope, read_report_document
@@ -28,7 +29,7 @@ def open_case(
     session: Session, principal: Principal, case_id: int, permission: Permission
 ) -> CaseAccess:
     """The case if the principal may do `permission` on it; NotFound otherwise."""
-    case = session.get(Case, case_id)
+    case = session.get(Case, case_id) if is_row_id(case_id) else None
     if case is None:
         raise NotFound("No such case.")
     member_role = None
@@ -81,10 +82,27 @@ def read_report(
     session: Session, keyring: Keyring, access: CaseAccess, *, actor: Actor, now: datetime
 ) -> dict[str, Any]:
     """The decrypted report fields, in memory only; the decryption is audited."""
-    blob = blobs_of(session, access.case, BlobKind.REPORT)[0]
+    blob = report_blob(session, access.case)
     return read_report_document(
         decrypt_audited(session, keyring, access, blob, actor=actor, now=now)
     )
+
+
+class ReportMissing(Conflict):
+    """A case row without its report: data from before submissions were atomic."""
+
+    code = "report_missing"
+
+
+def report_blob(session: Session, case: Case) -> CaseBlob:
+    """The case's encrypted report; ReportMissing when the case has none."""
+    found = blobs_of(session, case, BlobKind.REPORT)
+    if not found:
+        raise ReportMissing(
+            f"Case #{case.id} has no stored report: its submission did not complete. "
+            "Its metadata is kept; ask the reporter to submit the report again."
+        )
+    return found[0]
 
 
 def read_attachment(
@@ -141,7 +159,7 @@ def record_decryption(
 
 
 def attachment_blob(session: Session, access: CaseAccess, blob_id: int) -> CaseBlob:
-    blob = session.get(CaseBlob, blob_id)
+    blob = session.get(CaseBlob, blob_id) if is_row_id(blob_id) else None
     if blob is None or blob.case_id != access.case.id or blob.kind is not BlobKind.ATTACHMENT:
         raise NotFound("No such attachment.")
     return blob

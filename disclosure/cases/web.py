@@ -21,6 +21,7 @@ from disclosure.crypto import armor_message
 from disclosure.errors import DomainError, NotFound, ServiceUnavailable, ValidationError
 from disclosure.http.context import actor, db, now, principal, services, settings
 from disclosure.http.errors import pydantic_fields
+from disclosure.limits import parse_row_id
 from disclosure.policies.clock_view import case_clocks
 from disclosure.policy import CaseRole, Permission, can_on_case, requires
 from disclosure.reports.cwe import COMMON_WEAKNESSES, cwe_label
@@ -92,7 +93,7 @@ def _console_page(filters: inbox.InboxFilter, page: inbox.InboxPage, errors: dic
 @requires(Permission.CASES_WRITE)
 def bulk() -> str:
     form = request.form
-    ids = [int(v) for v in form.getlist("case") if v.isdigit()]
+    ids = [i for i in map(parse_row_id, form.getlist("case")) if i is not None]
     if form.get("action") == "assign":
         outcomes = editing.bulk_assign(
             db(), principal(), ids, form.get("assignee") or None, actor=actor(), now=now()
@@ -271,9 +272,10 @@ def _number(name: str) -> int | None:
     raw = request.form.get(name, "").strip().lstrip("#")
     if not raw:
         return None
-    if not raw.isdigit():
-        raise ValidationError("Some fields are invalid.", fields={name: "Give a number."})
-    return int(raw)
+    number = parse_row_id(raw)
+    if number is None:
+        raise ValidationError("Some fields are invalid.", fields={name: "Give a case number."})
+    return number
 
 
 def _state(value: str) -> CaseState:
@@ -315,12 +317,10 @@ def _case_page(
             report = service.read_report(
                 db(), services().keyring(), access, actor=actor(), now=now()
             )
-        except ServiceUnavailable as exc:
+        except (ServiceUnavailable, service.ReportMissing) as exc:
             problem = exc.message
     if report and "title" in report:  # warms the inbox's cache at no extra gpg cost
-        title_reader().remember(
-            service.blobs_of(db(), access.case, BlobKind.REPORT)[0], report["title"]
-        )
+        title_reader().remember(service.report_blob(db(), access.case), report["title"])
     is_vendor = access.role is not CaseRole.REPORTER
     can_write = can_on_case(principal(), access.role, Permission.CASES_WRITE)
     can_move = can_write or access.role is CaseRole.REPORTER

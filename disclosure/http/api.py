@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from disclosure.errors import DomainError, ValidationError
+from disclosure.limits import MAX_JSON_DEPTH, NUL_MESSAGE, ContainsNul, JsonTooDeep, loads_json
 from disclosure.policy import Permission, endpoint_permissions, endpoint_rule
 
 
@@ -112,10 +113,16 @@ def read_json() -> Any:
     """The request body as JSON, or a 400/415 that says what is wrong."""
     if not request.is_json:
         raise UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
-    data = request.get_json(silent=True)
-    if data is None:
-        raise BadJson("The body is not valid JSON.")
-    return data
+    try:
+        return loads_json(request.get_data(cache=True))
+    except JsonTooDeep:
+        raise BadJson(
+            f"The body is nested more than {MAX_JSON_DEPTH} levels deep; no request needs that."
+        ) from None
+    except ContainsNul:
+        raise BadJson(NUL_MESSAGE) from None
+    except ValueError:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise BadJson("The body is not valid JSON.") from None
 
 
 _PARAM = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>\w+)>")

@@ -8,10 +8,11 @@ from flask import Flask, Response, current_app, g, redirect, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from disclosure.accounts import sessions, tokens
-from disclosure.errors import Forbidden, Unauthenticated
+from disclosure.errors import BadRequest, Forbidden, Unauthenticated
 from disclosure.http import csrf
 from disclosure.http.context import db, finish_transaction, now, settings
 from disclosure.http.headers import add_security_headers
+from disclosure.limits import NUL_MESSAGE
 from disclosure.policy import Principal, check_endpoint, public
 
 # Endpoints a user who must choose a new password can still reach.
@@ -53,12 +54,23 @@ def load_principal() -> Principal:
     return Principal()
 
 
+def refuse_nul() -> None:
+    """A NUL in the path, the query or a form field is a 400 before any query sees it
+    (PostgreSQL cannot hold it in text; no field of ours takes it). JSON: see read_json."""
+    pairs = list(request.args.items(multi=True))
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        pairs += request.form.items(multi=True)
+    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in pairs):
+        raise BadRequest(NUL_MESSAGE)
+
+
 def before_request() -> Response | None:
     if request.routing_exception is not None:
         raise request.routing_exception  # 404 or 405, answered in our error shape
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge()  # before anything reads the body
+    refuse_nul()
     g.principal = load_principal()
     csrf.check_csrf()
     check_endpoint(g.principal, current_app.view_functions.get(request.endpoint or ""))
