@@ -1,0 +1,1 @@
+"""Publication: advisories, review, embargo, release; `document` is the seam the feeds use."""
