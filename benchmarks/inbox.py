@@ -37,7 +37,7 @@ from disclosure import create_app, migrations
 from disclosure.accounts import service as accounts
 from disclosure.accounts.models import UserRole
 from disclosure.audit.service import Actor
-from disclosure.cases.inbox import Cursor
+from disclosure.cases.console.inbox import Cursor
 from disclosure.cases.models import AffectedProduct, Case, CaseBlob
 from disclosure.db import make_engine
 from disclosure.programs import service as programs

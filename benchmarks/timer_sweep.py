@@ -26,16 +26,16 @@ import disclosure.models  # noqa: F401  (fills SQLModel.metadata)
 from benchmarks.database import empty_tables, settle
 from disclosure import migrations
 from disclosure.accounts.models import User, UserRole
+from disclosure.cases.clock.jobs import sweep_due_timers
+from disclosure.cases.clock.models import CaseTimer
 from disclosure.cases.models import Case
 from disclosure.db import make_engine
-from disclosure.http.context import Services
 from disclosure.policies import timers
 from disclosure.policies.deadlines import compute_deadlines
 from disclosure.policies.events import Received
-from disclosure.policies.jobs import sweep_due_timers
-from disclosure.policies.models import CaseTimer
 from disclosure.policies.presets import DisclosurePolicy, load_policies
 from disclosure.programs.models import MemberRole, Program, ProgramMember
+from disclosure.services import Services
 from disclosure.settings import load_settings
 
 SIZES = (1_000, 100_000)

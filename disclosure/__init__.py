@@ -19,20 +19,23 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the web application from configuration (see disclosure.settings)."""
     from disclosure.accounts import api as accounts_api
     from disclosure.accounts import web as accounts_web
+    from disclosure.accounts.calendar import web as calendar_web
     from disclosure.cases import api as cases_api
-    from disclosure.cases import console_api, coordination_api, extensions_api, extensions_web
     from disclosure.cases import web as cases_web
+    from disclosure.cases.console import api as console_api
+    from disclosure.cases.coordination import api as coordination_api
+    from disclosure.cases.extensions import api as extensions_api
+    from disclosure.cases.extensions import web as extensions_web
     from disclosure.http import csrf, meta
-    from disclosure.http.context import Services
     from disclosure.http.converters import RowIdConverter
     from disclosure.http.errors import register_error_handlers
     from disclosure.http.hooks import register_hooks
-    from disclosure.policies import calendar_web
     from disclosure.policies.presets import load_policies
     from disclosure.programs import members_web
     from disclosure.programs import web as programs_web
     from disclosure.reports import api as reports_api
     from disclosure.reports import web as reports_web
+    from disclosure.services import Services
 
     settings = load_settings(overrides)
     secure_instance(settings.instance_path, settings.sqlalchemy_url)

@@ -10,8 +10,8 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
 from disclosure import migrations
-from disclosure.http.context import Services
 from disclosure.policies.presets import PolicyError
+from disclosure.services import Services
 from disclosure.settings import SettingsError
 
 

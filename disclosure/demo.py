@@ -9,9 +9,9 @@ from disclosure.accounts import service as accounts
 from disclosure.accounts.models import UserRole
 from disclosure.audit.service import Actor
 from disclosure.db import unit_of_work
-from disclosure.http.context import Services
 from disclosure.programs import service as programs
 from disclosure.programs.models import MemberRole
+from disclosure.services import Services
 
 DEMO_SLUG = "acme"
 VENDOR_EMAIL = "vendor@acme.example"

@@ -1,11 +1,13 @@
 """Imports every table model so that SQLModel.metadata is complete (Alembic, tests)."""
 
+from disclosure.accounts.calendar.models import CalendarFeed
 from disclosure.accounts.models import ApiToken, LoginSession, User
 from disclosure.audit.models import AuditEvent
+from disclosure.cases.clock.models import CaseTimer
+from disclosure.cases.coordination.models import CveId, Participant, VexStatement
 from disclosure.cases.models import AffectedProduct, Case, CaseBlob, CaseEvent, ExtensionRequest
-from disclosure.cases.participant_models import CveId, Participant, VexStatement
 from disclosure.notify.models import OutboxMessage
-from disclosure.policies.models import CalendarFeed, CaseTimer, PolicyVersion
+from disclosure.policies.models import PolicyVersion
 from disclosure.programs.models import Program, ProgramKey, ProgramMember
 from disclosure.reports.models import PlatformKey, Receipt
 

@@ -22,9 +22,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from disclosure.accounts import jobs as account_jobs
-from disclosure.http.context import Services
+from disclosure.cases.clock import jobs as policy_jobs
 from disclosure.notify import jobs as notify_jobs
-from disclosure.policies import jobs as policy_jobs
+from disclosure.services import Services
 
 log = logging.getLogger(__name__)
 

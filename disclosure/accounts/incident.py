@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from disclosure.accounts import service, sessions, tokens
+from disclosure.accounts.calendar.models import CalendarFeed
 from disclosure.audit.service import Actor, record
-from disclosure.policies.models import CalendarFeed
 
 
 def lock_down(session: Session, actor: Actor, *, now: datetime, reason: str) -> dict[str, int]:

@@ -10,13 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from disclosure.accounts.models import User
-from disclosure.cases import editing, service, triage
+from disclosure.cases import content, triage
+from disclosure.cases.access import CaseAccess, open_case
+from disclosure.cases.console import editing
+from disclosure.cases.cwe import COMMON_WEAKNESSES
 from disclosure.cases.models import BlobKind, Case, CaseState, InTheWild
 from disclosure.errors import Forbidden, NotFound
 from disclosure.http.api import operation
 from disclosure.http.context import actor, db, now, principal, services
 from disclosure.policy import Permission, requires
-from disclosure.reports.cwe import COMMON_WEAKNESSES
 from disclosure.reports.schemas import DeadlinesOut, deadlines_out
 
 blueprint = Blueprint("cases_api", __name__, url_prefix="/api/v1")
@@ -95,12 +97,12 @@ class CaseOut(TriageOut):
 @requires(Permission.CASES_READ)
 @operation("One case with its report decrypted (the decryption is audited)", response=CaseOut)
 def get_case(case_id: int) -> CaseOut:
-    access = service.open_case(db(), principal(), case_id, Permission.CASES_READ)
+    access = open_case(db(), principal(), case_id, Permission.CASES_READ)
     report = None
     if not access.program.is_offline_only:
-        report = service.read_report(db(), services().keyring(), access, actor=actor(), now=now())
+        report = content.read_report(db(), services().keyring(), access, actor=actor(), now=now())
     case = access.case
-    blobs = service.blobs_of(db(), case, BlobKind.ATTACHMENT)
+    blobs = content.blobs_of(db(), case, BlobKind.ATTACHMENT)
     return CaseOut(
         **triage_out(db(), case),
         program=access.program.slug,
@@ -120,14 +122,14 @@ def get_case(case_id: int) -> CaseOut:
 @requires(Permission.CASES_READ)
 @operation("Download one attachment, decrypted (the download is audited)")
 def get_attachment(case_id: int, blob_id: int) -> Response:
-    access = service.open_case(db(), principal(), case_id, Permission.CASES_READ)
-    attachment = service.read_attachment(
+    access = open_case(db(), principal(), case_id, Permission.CASES_READ)
+    attachment = content.read_attachment(
         db(), services().keyring(), access, blob_id, actor=actor(), now=now()
     )
     return attachment_response(attachment)
 
 
-def attachment_response(attachment: service.Attachment) -> Response:
+def attachment_response(attachment: content.Attachment) -> Response:
     """The bytes as a download that browsers never render inline."""
     response = Response(attachment.content, mimetype="application/octet-stream")
     response.headers.set("Content-Disposition", "attachment", filename=attachment.filename)
@@ -183,20 +185,20 @@ def transition(case_id: int, body: TransitionIn) -> TransitionOut:
     )
 
 
-def open_for_change(case_id: int) -> service.CaseAccess:
+def open_for_change(case_id: int) -> CaseAccess:
     """The case for a write: members who may write it, else its reporter, else 404."""
     for permission in (Permission.CASES_WRITE, Permission.REPORTS_READ_OWN):
         try:
-            return service.open_case(db(), principal(), case_id, permission)
+            return open_case(db(), principal(), case_id, permission)
         except NotFound:
             continue
-    service.open_case(db(), principal(), case_id, Permission.CASES_READ)  # 404 if unseen
+    open_case(db(), principal(), case_id, Permission.CASES_READ)  # 404 if unseen
     raise Forbidden("You may see this case but not change it (viewer).")
 
 
-def open_for_reading(case_id: int) -> service.CaseAccess:
+def open_for_reading(case_id: int) -> CaseAccess:
     """The case for a vendor member or admin, else for its reporter; NotFound for anyone else."""
     try:
-        return service.open_case(db(), principal(), case_id, Permission.CASES_READ)
+        return open_case(db(), principal(), case_id, Permission.CASES_READ)
     except NotFound:
-        return service.open_case(db(), principal(), case_id, Permission.REPORTS_READ_OWN)
+        return open_case(db(), principal(), case_id, Permission.REPORTS_READ_OWN)

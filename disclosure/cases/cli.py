@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from disclosure.cases import cve as cve_ids
+from disclosure.cases.coordination import cve as cve_ids
 from disclosure.cli_support import cli_actor, cli_transaction, now
 
 

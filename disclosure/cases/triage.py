@@ -9,9 +9,10 @@ from datetime import datetime
 from sqlmodel import Session
 
 from disclosure.audit.service import Actor, record
-from disclosure.cases import clock, lifecycle
+from disclosure.cases import lifecycle
+from disclosure.cases.access import CaseAccess
+from disclosure.cases.clock import service as clock
 from disclosure.cases.models import Case, CaseState
-from disclosure.cases.service import CaseAccess
 from disclosure.cases.timeline import EventKind, add_event, events_of, state_before_needs_info
 from disclosure.errors import Conflict, NotFound
 from disclosure.limits import is_row_id

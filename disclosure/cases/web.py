@@ -12,9 +12,14 @@ from typing import Any
 import pydantic
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from disclosure.cases import conversation, editing, inbox, lifecycle, service, triage
+from disclosure.cases import content, lifecycle, triage
+from disclosure.cases.access import CaseAccess
 from disclosure.cases.api import attachment_response, open_for_change, open_for_reading
-from disclosure.cases.console_api import title_reader
+from disclosure.cases.clock.view import case_clocks
+from disclosure.cases.console import editing, inbox
+from disclosure.cases.console.api import title_reader
+from disclosure.cases.conversation import service as conversation
+from disclosure.cases.cwe import COMMON_WEAKNESSES, cwe_label
 from disclosure.cases.models import BlobKind, Case, CaseBlob, CaseState
 from disclosure.cases.severity import Severity, score_vector
 from disclosure.crypto import armor_message
@@ -22,9 +27,7 @@ from disclosure.errors import DomainError, NotFound, ServiceUnavailable, Validat
 from disclosure.http.context import actor, db, now, principal, services, settings
 from disclosure.http.errors import pydantic_fields
 from disclosure.limits import parse_row_id
-from disclosure.policies.clock_view import case_clocks
 from disclosure.policy import CaseRole, Permission, can_on_case, requires
-from disclosure.reports.cwe import COMMON_WEAKNESSES, cwe_label
 from disclosure.reports.web import time_left
 
 blueprint = Blueprint("cases", __name__)
@@ -239,7 +242,7 @@ def add_note(case_id: int) -> Page:
 @requires(Permission.REPORTS_READ_OWN)
 def attachment(case_id: int, blob_id: int) -> Response:
     access = open_for_reading(case_id)
-    found = service.read_attachment(
+    found = content.read_attachment(
         db(), services().keyring(), access, blob_id, actor=actor(), now=now()
     )
     return attachment_response(found)
@@ -297,7 +300,7 @@ def _back(case_id: int, anchor: str) -> Response:
     return redirect(url_for("cases.case", case_id=case_id, _anchor=anchor))  # type: ignore[return-value]
 
 
-def _failed(access: service.CaseAccess, exc: DomainError) -> tuple[str, int]:
+def _failed(access: CaseAccess, exc: DomainError) -> tuple[str, int]:
     """The page again, with the input kept and the errors at their fields; nothing applied."""
     db().rollback()  # drop any half-made change; the page's own audit events are kept
     errors = {**exc.fields, "form": exc.message}
@@ -305,7 +308,7 @@ def _failed(access: service.CaseAccess, exc: DomainError) -> tuple[str, int]:
 
 
 def _case_page(
-    access: service.CaseAccess,
+    access: CaseAccess,
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
@@ -314,13 +317,13 @@ def _case_page(
     report, problem = None, ""
     if not access.program.is_offline_only:
         try:
-            report = service.read_report(
+            report = content.read_report(
                 db(), services().keyring(), access, actor=actor(), now=now()
             )
-        except (ServiceUnavailable, service.ReportMissing) as exc:
+        except (ServiceUnavailable, content.ReportMissing) as exc:
             problem = exc.message
     if report and "title" in report:  # warms the inbox's cache at no extra gpg cost
-        title_reader().remember(service.report_blob(db(), access.case), report["title"])
+        title_reader().remember(content.report_blob(db(), access.case), report["title"])
     is_vendor = access.role is not CaseRole.REPORTER
     can_write = can_on_case(principal(), access.role, Permission.CASES_WRITE)
     can_move = can_write or access.role is CaseRole.REPORTER
@@ -349,7 +352,7 @@ def _case_page(
     )
 
 
-def _thread(access: service.CaseAccess, is_vendor: bool) -> dict[str, Any]:
+def _thread(access: CaseAccess, is_vendor: bool) -> dict[str, Any]:
     kinds = (BlobKind.MESSAGE, BlobKind.NOTE) if is_vendor else (BlobKind.MESSAGE,)
     try:
         entries = conversation.read_thread(
@@ -365,14 +368,14 @@ def _thread(access: service.CaseAccess, is_vendor: bool) -> dict[str, Any]:
 
 
 def _content_blobs(case: Case) -> list[CaseBlob]:
-    return service.blobs_of(db(), case, BlobKind.REPORT) + service.blobs_of(
+    return content.blobs_of(db(), case, BlobKind.REPORT) + content.blobs_of(
         db(), case, BlobKind.ATTACHMENT
     )
 
 
 def _attachments(case: Case, report: dict[str, Any] | None) -> list[BlobLink]:
     """Attachment blobs named from the decrypted report (stored in the order they were sent)."""
-    blobs = service.blobs_of(db(), case, BlobKind.ATTACHMENT)
+    blobs = content.blobs_of(db(), case, BlobKind.ATTACHMENT)
     listed = (report or {}).get("attachments") or []
     if len(listed) != len(blobs):
         listed = [{"filename": f"attachment {n}", "size": None} for n in range(1, len(blobs) + 1)]

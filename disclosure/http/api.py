@@ -22,6 +22,9 @@ from disclosure.errors import DomainError, ValidationError
 from disclosure.limits import MAX_JSON_DEPTH, NUL_MESSAGE, ContainsNul, JsonTooDeep, loads_json
 from disclosure.policy import Permission, endpoint_permissions, endpoint_rule
 
+# Anonymous reporters follow their case with the tracking code in this header.
+TRACKING_HEADER = "X-Tracking-Code"
+
 
 class BadJson(DomainError):
     status = 400

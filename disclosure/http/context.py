@@ -2,52 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app, g, request
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from disclosure.audit.service import Actor
-from disclosure.crypto import Keyring
-from disclosure.policies.presets import DisclosurePolicy
 from disclosure.policy import ANONYMOUS, Principal
-from disclosure.reports.service import Intake
+from disclosure.services import Services
 from disclosure.settings import Settings
-
-
-@dataclass
-class Services:
-    """What the app was built with; stored in app.extensions["disclosure"]."""
-
-    settings: Settings
-    engine: Engine
-    clock: Callable[[], datetime]
-    policies: Mapping[str, DisclosurePolicy]
-    _keyring: Keyring | None = field(default=None, repr=False)
-
-    def keyring(self) -> Keyring:
-        """The server's GnuPG keyring, opened on first use (raises GpgUnavailable)."""
-        if self._keyring is None:
-            cfg = self.settings
-            self._keyring = Keyring(
-                cfg.gnupg_home_path, binary=cfg.gnupg_binary, passphrase=cfg.key_passphrase
-            )
-        return self._keyring
-
-    def intake(self) -> Intake:
-        """What report intake needs (opens the keyring)."""
-        cfg = self.settings
-        return Intake(
-            keyring=self.keyring(),
-            policies=self.policies,
-            base_url=cfg.base_url,
-            secret_key=cfg.secret_key,
-            max_attachment_bytes=cfg.max_attachment_bytes,
-            max_attachments_total_bytes=cfg.max_attachments_total_bytes,
-        )
 
 
 def services() -> Services:

@@ -25,7 +25,7 @@ from disclosure.notify import smtp
 from disclosure.notify.models import OutboxMessage
 
 if TYPE_CHECKING:
-    from disclosure.http.context import Services
+    from disclosure.services import Services
 
 log = logging.getLogger(__name__)
 

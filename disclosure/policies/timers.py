@@ -9,8 +9,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from disclosure.cases.clock.models import CaseTimer
 from disclosure.policies.deadlines import Deadline, Deadlines
-from disclosure.policies.models import CaseTimer
 
 DUE = "due"
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from disclosure.cases import clock
+from disclosure.cases.access import find_by_tracking_code
+from disclosure.cases.clock import service as clock
 from disclosure.cases.models import Case
 from disclosure.errors import NotFound, ValidationError
-from disclosure.http.api import operation
+from disclosure.http.api import TRACKING_HEADER, operation
 from disclosure.http.context import actor, db, now, principal, services
 from disclosure.policy import Permission, authorize, public, requires
 from disclosure.programs.models import Program
 from disclosure.programs.service import get_program
 from disclosure.reports import service
 from disclosure.reports.forms import EncryptedReportIn, ReportIn
+from disclosure.reports.intake import intake_of
 from disclosure.reports.parsing import report_from_request
 from disclosure.reports.schemas import (
     CaseSummary,
@@ -24,7 +26,6 @@ from disclosure.reports.schemas import (
 )
 
 blueprint = Blueprint("reports_api", __name__, url_prefix="/api/v1")
-TRACKING_HEADER = "X-Tracking-Code"
 
 
 @blueprint.post("/programs/<slug>/reports")
@@ -48,7 +49,7 @@ def submit(slug: str) -> Response:
     program = get_program(db(), slug)
     submission = service.submit_report(
         db(),
-        services().intake(),
+        intake_of(services()),
         program=program,
         report=report_from_request(),
         submitter=who.user,
@@ -105,4 +106,4 @@ def track() -> CaseSummary:
     code = request.headers.get(TRACKING_HEADER, "")
     if not code:
         raise NotFound("No case matches this tracking code.")
-    return _summary(service.find_by_tracking_code(db(), code))
+    return _summary(find_by_tracking_code(db(), code))

@@ -11,16 +11,16 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from disclosure.accounts.models import User
+from disclosure.cases import envelope
+from disclosure.cases.cwe import check_cwe
 from disclosure.cases.models import BlobKind, CaseBlob
 from disclosure.cases.severity import score_vector
 from disclosure.crypto import CryptoError, GpgUnavailable, KeyInfo, Keyring, NotEncryptedToKey
 from disclosure.errors import BadRequest, PayloadTooLarge, ServiceUnavailable, ValidationError
-from disclosure.reports import envelope
-from disclosure.reports.cwe import check_cwe
 from disclosure.reports.forms import EncryptedReportIn, ReportIn
 
 if TYPE_CHECKING:
-    from disclosure.reports.service import Intake
+    from disclosure.reports.intake import Intake
 
 
 def encrypt(
@@ -44,7 +44,12 @@ def encrypt(
             report = report.model_copy(update={"cwe": check_cwe(report.cwe)})
         if report.researcher_public_key:
             check_public_key(keyring, report.researcher_public_key)
-        plaintexts = [(BlobKind.REPORT, envelope.report_document(report, cvss=cvss))]
+        document = envelope.report_document(
+            report.model_dump(mode="json", exclude={"attachments"}),
+            attachments=[(a.filename, len(a.content)) for a in report.attachments],
+            cvss=cvss,
+        )
+        plaintexts = [(BlobKind.REPORT, document)]
         plaintexts += [
             (BlobKind.ATTACHMENT, envelope.attachment_envelope(a.filename, a.content))
             for a in report.attachments

@@ -7,7 +7,6 @@ plaintext.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,10 +15,11 @@ from sqlmodel import Session, col, select
 
 from disclosure.accounts.models import User
 from disclosure.audit.service import Actor, record
-from disclosure.cases import clock
+from disclosure.cases.access import find_by_tracking_code, hash_code
+from disclosure.cases.clock import service as clock
 from disclosure.cases.models import BlobKind, Case, CaseBlob, InTheWild
 from disclosure.cases.timeline import EventKind, add_event
-from disclosure.crypto import CryptoError, Keyring
+from disclosure.crypto import CryptoError
 from disclosure.errors import (
     Conflict,
     NotFound,
@@ -34,28 +34,15 @@ from disclosure.programs.models import Program
 from disclosure.programs.service import active_keys
 from disclosure.reports import sealing
 from disclosure.reports.forms import EncryptedReportIn, ReportIn
+from disclosure.reports.intake import Intake
 from disclosure.reports.models import Receipt
 from disclosure.reports.receipts import issue_receipt
 from disclosure.reports.tracking import (
-    find_by_tracking_code,
-    hash_code,
     idempotency_key_problem,
     is_form_key,
     issue_form_key,
     tracking_code,
 )
-
-
-@dataclass(frozen=True)
-class Intake:
-    """What intake needs from the deployment."""
-
-    keyring: Keyring
-    policies: Mapping[str, DisclosurePolicy]
-    base_url: str
-    secret_key: str
-    max_attachment_bytes: int
-    max_attachments_total_bytes: int
 
 
 @dataclass(frozen=True)

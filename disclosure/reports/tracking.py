@@ -7,11 +7,6 @@ import hashlib
 import hmac
 import secrets
 
-from sqlmodel import Session, select
-
-from disclosure.cases.models import Case
-from disclosure.errors import NotFound
-
 
 def issue_form_key(secret_key: str) -> str:
     """An idempotency key for the report form: random, and signed so only we can issue one."""
@@ -42,20 +37,6 @@ def tracking_code(secret_key: str, idempotency_key: str | None) -> str:
         raw = secrets.token_bytes(20)
     code = base64.b32encode(raw).decode().rstrip("=")
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
-
-
-def hash_code(code: str) -> str:
-    """The stored form of a tracking code (normalised: case and dashes do not matter)."""
-    normalised = code.strip().upper().replace("-", "").replace(" ", "")
-    return hashlib.sha256(normalised.encode()).hexdigest()
-
-
-def find_by_tracking_code(session: Session, code: str) -> Case:
-    """The case for a tracking code; NotFound (saying nothing more) for any wrong code."""
-    case = session.exec(select(Case).where(Case.tracking_code_hash == hash_code(code))).first()
-    if case is None or not code.strip():
-        raise NotFound("No case matches this tracking code.")
-    return case
 
 
 def idempotency_key_problem(key: str) -> str | None:

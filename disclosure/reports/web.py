@@ -9,9 +9,11 @@ from typing import Any
 import pydantic
 from flask import Blueprint, render_template, request
 
-from disclosure.cases import clock, conversation
+from disclosure.cases.access import CaseAccess, tracked_case
+from disclosure.cases.clock import service as clock
+from disclosure.cases.conversation import service as conversation
+from disclosure.cases.cwe import COMMON_WEAKNESSES
 from disclosure.cases.models import Case
-from disclosure.cases.service import CaseAccess
 from disclosure.crypto import CryptoError
 from disclosure.errors import (
     BadRequest,
@@ -29,8 +31,8 @@ from disclosure.policy import Permission, authorize, public, requires
 from disclosure.programs.models import Program
 from disclosure.programs.service import active_keys, get_program
 from disclosure.reports import receipts, service
-from disclosure.reports.cwe import COMMON_WEAKNESSES
 from disclosure.reports.forms import EncryptedReportIn, ReportIn
+from disclosure.reports.intake import intake_of
 from disclosure.reports.parsing import report_from_request
 from disclosure.reports.schemas import explanations
 
@@ -123,7 +125,7 @@ def report(slug: str) -> Page:
     try:
         submission = service.submit_report(
             db(),
-            services().intake(),
+            intake_of(services()),
             program=program,
             report=_report_from_form(),
             submitter=who.user,
@@ -221,7 +223,7 @@ def track() -> Page:
     if request.method == "GET":
         return render_template("reports/track.html", case=None, error="")
     try:
-        access = conversation.tracked_case(db(), request.form.get("tracking_code", ""))
+        access = tracked_case(db(), request.form.get("tracking_code", ""))
     except NotFound as exc:
         return render_template("reports/track.html", case=None, error=exc.message), 404
     # The reply form under the thread posts here too, with the code typed again.

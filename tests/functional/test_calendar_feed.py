@@ -11,10 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
 
+from disclosure.accounts.calendar.feed import fold
+from disclosure.accounts.calendar.models import CalendarFeed
 from disclosure.accounts.models import TokenScope, UserRole
 from disclosure.audit.models import AuditEvent
-from disclosure.policies.calendar_feed import fold
-from disclosure.policies.models import CalendarFeed
 from tests.factories import (
     add_member,
     bearer,

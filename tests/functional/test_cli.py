@@ -254,7 +254,7 @@ def test_audit_verify_detects_tampering(app: Flask, runner: FlaskCliRunner, data
 def test_incident_lock_down_also_revokes_calendar_feeds(
     app: Flask, runner: FlaskCliRunner, db_session
 ) -> None:
-    from disclosure.policies.models import CalendarFeed
+    from disclosure.accounts.calendar.models import CalendarFeed
 
     user = make_user(app, "v@acme.example")
     db_session.add(CalendarFeed(user_id=user.id, token_hash="0" * 64))

@@ -27,9 +27,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from disclosure.audit.service import verify_chain
+from disclosure.cases.clock.models import CaseTimer
 from disclosure.cases.models import BlobKind, Case, CaseBlob, CaseEvent
 from disclosure.db import make_engine
-from disclosure.policies.models import CaseTimer
 from disclosure.reports.models import Receipt
 from tests.conftest import TEST_SECRET, _empty_tables
 from tests.factories import report_json

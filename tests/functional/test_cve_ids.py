@@ -71,7 +71,7 @@ def test_a_malformed_file_is_refused_whole(
 ) -> None:
     from sqlmodel import select
 
-    from disclosure.cases.participant_models import CveId
+    from disclosure.cases.coordination.models import CveId
 
     block = tmp_path / "reserved.txt"
     block.write_text("CVE-2026-2001\n# a comment\nnot-a-cve\n")

@@ -14,13 +14,13 @@ from sqlmodel import Session, select
 from disclosure.accounts.models import TokenScope, User, UserRole
 from disclosure.audit.models import AuditEvent
 from disclosure.audit.service import Actor
-from disclosure.cases import extensions
+from disclosure.cases.access import open_case
+from disclosure.cases.clock.models import CaseTimer
+from disclosure.cases.extensions import service as extensions
 from disclosure.cases.models import Case, CaseEvent, ExtensionRequest
-from disclosure.cases.service import open_case
 from disclosure.db import make_engine
 from disclosure.notify.models import OutboxMessage
 from disclosure.policies.grants import PolicyViolation
-from disclosure.policies.models import CaseTimer
 from disclosure.policy import Permission, Principal
 from tests.factories import (
     add_member,

@@ -18,10 +18,10 @@ from sqlmodel import Session, select
 
 from disclosure.accounts.models import TokenScope, User, UserRole
 from disclosure.audit.models import AuditEvent
+from disclosure.cases.console.titles import TitleCache, TitleReader
+from disclosure.cases.envelope import FORMAT
 from disclosure.cases.models import AffectedProduct, BlobKind, Case, CaseBlob, CaseEvent, CaseState
-from disclosure.cases.titles import TitleCache, TitleReader
 from disclosure.programs.models import Program, ProgramKey
-from disclosure.reports.envelope import FORMAT
 from tests.factories import (
     add_member,
     bearer,

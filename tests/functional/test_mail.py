@@ -21,13 +21,13 @@ from flask import Flask
 from sqlmodel import Session, col, select
 
 from disclosure.accounts.models import TokenScope, User, UserRole
+from disclosure.cases.clock.jobs import sweep_due_timers
+from disclosure.cases.clock.models import CaseTimer
 from disclosure.crypto import Keyring
 from disclosure.notify import service as notify
 from disclosure.notify.jobs import flush_outbox, retry_delay
 from disclosure.notify.models import OutboxMessage
 from disclosure.notify.smtp import SmtpConfigError, parse_smtp_url
-from disclosure.policies.jobs import sweep_due_timers
-from disclosure.policies.models import CaseTimer
 from tests.conftest import Clock
 from tests.factories import add_member, bearer, make_program, make_token, make_user, report_json
 

@@ -19,9 +19,9 @@ from sqlmodel import Session, col, func, select
 
 from disclosure import create_app
 from disclosure.accounts.models import TokenScope, UserRole
+from disclosure.cases.clock.models import CaseTimer
 from disclosure.cases.models import CaseEvent
 from disclosure.notify.models import OutboxMessage
-from disclosure.policies.models import CaseTimer
 from disclosure.scheduler import JOBS, configure
 from disclosure.settings import SettingsError, load_settings
 from tests.conftest import TEST_SECRET

@@ -16,11 +16,11 @@ from sqlmodel import Session, col, select
 from disclosure.accounts.models import TokenScope, UserRole
 from disclosure.audit.models import AuditEvent
 from disclosure.audit.service import verify_chain
+from disclosure.cases.clock.jobs import dedupe_key, sweep_due_timers
+from disclosure.cases.clock.models import CaseTimer
 from disclosure.cases.models import CaseEvent
 from disclosure.db import make_engine
 from disclosure.notify.models import OutboxMessage
-from disclosure.policies.jobs import dedupe_key, sweep_due_timers
-from disclosure.policies.models import CaseTimer
 from tests.conftest import Clock
 from tests.factories import add_member, bearer, make_program, make_token, make_user, report_json
 

@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from disclosure.accounts.models import TokenScope, UserRole
 from disclosure.audit.models import AuditEvent
+from disclosure.cases.clock.models import CaseTimer
 from disclosure.cases.models import Case, CaseEvent
-from disclosure.policies.models import CaseTimer
 from tests.factories import add_member, bearer, make_program, make_token, make_user, report_json
 
 

@@ -10,9 +10,9 @@ from sqlmodel import Session, col, select
 
 from disclosure.accounts.models import User, UserRole
 from disclosure.audit.service import Actor, record
+from disclosure.cases.access import CaseAccess
+from disclosure.cases.coordination.models import Participant, VexStatement, VexStatus
 from disclosure.cases.models import AffectedProduct, Case
-from disclosure.cases.participant_models import Participant, VexStatement, VexStatus
-from disclosure.cases.service import CaseAccess
 from disclosure.cases.timeline import EventKind, add_event
 from disclosure.crypto import Keyring
 from disclosure.errors import Conflict, NotFound, ValidationError

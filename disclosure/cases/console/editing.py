@@ -21,8 +21,9 @@ from disclosure.accounts.models import User
 from disclosure.accounts.service import find_user_by_email
 from disclosure.audit.service import Actor, record
 from disclosure.cases import lifecycle, triage
+from disclosure.cases.access import CaseAccess, open_case
+from disclosure.cases.cwe import check_cwe
 from disclosure.cases.models import AffectedProduct, Case, CaseState
-from disclosure.cases.service import CaseAccess, open_case
 from disclosure.cases.severity import Severity, score_vector
 from disclosure.cases.timeline import EventKind, add_event, events_of, state_before_needs_info
 from disclosure.errors import DomainError, Forbidden, NotFound, ValidationError
@@ -30,7 +31,6 @@ from disclosure.limits import parse_row_id
 from disclosure.policies.presets import DisclosurePolicy
 from disclosure.policy import CaseRole, Permission, Principal
 from disclosure.programs.models import ProgramMember
-from disclosure.reports.cwe import check_cwe
 
 MAX_BULK = 200
 

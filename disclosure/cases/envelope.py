@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-from disclosure.reports.forms import ReportIn
 
 FORMAT = "disclosure-report/1"
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
@@ -28,15 +27,22 @@ def sanitise_filename(name: str) -> str:
     return name or "attachment"
 
 
-def report_document(report: ReportIn, *, cvss: dict[str, Any] | None) -> bytes:
-    """The report's fields (without attachment bytes) as the JSON document to encrypt."""
-    fields = report.model_dump(mode="json", exclude={"attachments"})
-    fields["cvss"] = cvss
-    fields["attachments"] = [
-        {"filename": sanitise_filename(a.filename), "size": len(a.content)}
-        for a in report.attachments
-    ]
-    return json.dumps({"format": FORMAT, "report": fields}, ensure_ascii=False).encode()
+def report_document(
+    fields: Mapping[str, Any],
+    *,
+    attachments: Sequence[tuple[str, int]],
+    cvss: dict[str, Any] | None,
+) -> bytes:
+    """The report's fields, its attachments' names and sizes (not their bytes) and the scored
+    CVSS vector, as the JSON document to encrypt."""
+    document = {
+        **fields,
+        "cvss": cvss,
+        "attachments": [
+            {"filename": sanitise_filename(name), "size": size} for name, size in attachments
+        ],
+    }
+    return json.dumps({"format": FORMAT, "report": document}, ensure_ascii=False).encode()
 
 
 def read_report_document(plaintext: bytes) -> dict[str, Any]:

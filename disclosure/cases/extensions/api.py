@@ -8,12 +8,13 @@ from typing import Literal
 from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
-from disclosure.cases import extensions, service
+from disclosure.cases.access import CaseAccess, open_case
+from disclosure.cases.clock import view as clock_view
+from disclosure.cases.extensions import service as extensions
 from disclosure.cases.models import ExtensionRequest, ExtensionStatus, InTheWild
 from disclosure.errors import Forbidden, NotFound
 from disclosure.http.api import operation
 from disclosure.http.context import actor, db, now, principal, services, settings
-from disclosure.policies import clock_view
 from disclosure.policy import Permission, can_decide_time, can_request_time, requires
 
 blueprint = Blueprint("extensions_api", __name__, url_prefix="/api/v1")
@@ -191,17 +192,17 @@ def in_the_wild(case_id: int, body: InTheWildIn) -> InTheWildOut:
 # --- loading and checking access (shared with the HTML pages) ---------------------------------
 
 
-def open_visible(case_id: int) -> service.CaseAccess:
+def open_visible(case_id: int) -> CaseAccess:
     """The case for whoever follows it (members, admins, its reporter); 404 for anyone else."""
     for permission in (Permission.CASES_READ, Permission.REPORTS_READ_OWN):
         try:
-            return service.open_case(db(), principal(), case_id, permission)
+            return open_case(db(), principal(), case_id, permission)
         except NotFound:
             continue
     raise NotFound("No such case.")
 
 
-def open_to_ask(case_id: int) -> service.CaseAccess:
+def open_to_ask(case_id: int) -> CaseAccess:
     """The case for an owner or triager of its program; 403 for others who see it."""
     access = _writable(case_id)
     if access is None or not can_request_time(principal(), access.role):
@@ -210,7 +211,7 @@ def open_to_ask(case_id: int) -> service.CaseAccess:
     return access
 
 
-def open_to_decide(case_id: int) -> service.CaseAccess:
+def open_to_decide(case_id: int) -> CaseAccess:
     """The case for its reporter, or for an admin when the reporter is anonymous."""
     access = open_visible(case_id)
     anonymous = access.case.reporter_id is None
@@ -220,7 +221,7 @@ def open_to_decide(case_id: int) -> service.CaseAccess:
     return access
 
 
-def open_to_write(case_id: int) -> service.CaseAccess:
+def open_to_write(case_id: int) -> CaseAccess:
     """The case for members who may write it; 403 for others who see it."""
     access = _writable(case_id)
     if access is None:
@@ -229,9 +230,9 @@ def open_to_write(case_id: int) -> service.CaseAccess:
     return access
 
 
-def _writable(case_id: int) -> service.CaseAccess | None:
+def _writable(case_id: int) -> CaseAccess | None:
     try:
-        return service.open_case(db(), principal(), case_id, Permission.CASES_WRITE)
+        return open_case(db(), principal(), case_id, Permission.CASES_WRITE)
     except NotFound:
         return None
 
@@ -241,7 +242,7 @@ def mail() -> extensions.Mail:
     return extensions.Mail(services().keyring(), settings().base_url)
 
 
-def clock_out(access: service.CaseAccess) -> ClockOut:
+def clock_out(access: CaseAccess) -> ClockOut:
     """The case's clock now, as the pages show it."""
     found = clock_view.case_clock(db(), access.case, services().policies, now=now())
     return ClockOut(

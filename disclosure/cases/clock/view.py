@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from disclosure.cases.clock import deadlines_of, find_policy
+from disclosure.cases.clock.service import deadlines_of, find_policy
 from disclosure.cases.lifecycle import CLOSING
 from disclosure.cases.models import Case, CaseEvent, CaseState
 from disclosure.cases.timeline import clock_events

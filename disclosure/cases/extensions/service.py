@@ -18,15 +18,15 @@ from sqlmodel import Session, col, select
 
 from disclosure.accounts.models import User
 from disclosure.audit.service import Actor, record
-from disclosure.cases import clock
+from disclosure.cases.access import CaseAccess
+from disclosure.cases.clock import service as clock
+from disclosure.cases.clock.view import is_done
 from disclosure.cases.models import Case, ExtensionRequest, ExtensionStatus, InTheWild
-from disclosure.cases.service import CaseAccess
 from disclosure.cases.timeline import EventKind, add_event, clock_events, events_of
 from disclosure.cases.triage import bump, check_version
 from disclosure.crypto import Keyring
 from disclosure.errors import Conflict, NotFound, ValidationError
 from disclosure.notify import service as notify
-from disclosure.policies.clock_view import is_done
 from disclosure.policies.grants import check_extension, check_grace
 from disclosure.policies.presets import DisclosurePolicy
 

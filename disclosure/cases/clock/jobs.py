@@ -24,7 +24,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from disclosure.audit.service import Actor, record
-from disclosure.cases import clock
+from disclosure.cases.clock import service as clock
+from disclosure.cases.clock.models import CaseTimer
 from disclosure.cases.lifecycle import CLOSING
 from disclosure.cases.models import Case, CaseState
 from disclosure.cases.timeline import EventKind, add_event
@@ -34,13 +35,12 @@ from disclosure.notify import messages
 from disclosure.notify import service as notify
 from disclosure.notify.service import Recipient
 from disclosure.policies import timers
-from disclosure.policies.models import CaseTimer
 from disclosure.policies.presets import DeadlineAction, DisclosurePolicy
 from disclosure.policies.timers import DUE
 from disclosure.programs.models import MemberRole, Program
 
 if TYPE_CHECKING:
-    from disclosure.http.context import Services
+    from disclosure.services import Services
 
 log = logging.getLogger(__name__)
 

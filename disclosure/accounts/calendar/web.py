@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template, url_for
 
+from disclosure.accounts.calendar import feed as calendar_feed
+from disclosure.cases.clock import view as clock_view
 from disclosure.http.context import actor, db, now, principal, services, settings
-from disclosure.policies import calendar_feed, clock_view
 from disclosure.policy import Permission, public, requires
 
 blueprint = Blueprint("calendar", __name__)

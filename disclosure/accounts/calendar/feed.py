@@ -17,13 +17,13 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 
+from disclosure.accounts.calendar.models import CalendarFeed
 from disclosure.accounts.models import User
 from disclosure.audit.service import Actor, record
+from disclosure.cases.clock.view import CaseClock, ClockRow
 from disclosure.cases.lifecycle import CLOSING
 from disclosure.cases.models import Case, CaseState
 from disclosure.errors import NotFound
-from disclosure.policies.clock_view import CaseClock, ClockRow
-from disclosure.policies.models import CalendarFeed
 from disclosure.policy import Principal, can_follow_case, case_role
 from disclosure.programs.models import ProgramMember
 

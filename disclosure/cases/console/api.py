@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import Blueprint, current_app, request
 from pydantic import BaseModel, ConfigDict, Field
 
-from disclosure.cases import conversation, editing, inbox, titles
+from disclosure.cases.access import CaseAccess, open_case, tracked_case
 from disclosure.cases.api import (
     AssigneeOut,
     TriageOut,
@@ -16,14 +16,14 @@ from disclosure.cases.api import (
     open_for_reading,
     triage_out,
 )
+from disclosure.cases.console import editing, inbox, titles
+from disclosure.cases.conversation import service as conversation
 from disclosure.cases.lifecycle import Side
 from disclosure.cases.models import BlobKind, CaseState, InTheWild
-from disclosure.cases.service import CaseAccess, open_case
 from disclosure.errors import NotFound
-from disclosure.http.api import operation
+from disclosure.http.api import TRACKING_HEADER, operation
 from disclosure.http.context import actor, db, now, principal, services, settings
 from disclosure.policy import Permission, public, requires
-from disclosure.reports.api import TRACKING_HEADER
 
 blueprint = Blueprint("console_api", __name__, url_prefix="/api/v1")
 _READER = "disclosure.titles"
@@ -232,7 +232,7 @@ def _tracked() -> CaseAccess:
     code = request.headers.get(TRACKING_HEADER, "")
     if not code:
         raise NotFound("No case matches this tracking code.")
-    return conversation.tracked_case(db(), code)
+    return tracked_case(db(), code)
 
 
 def _post(access: CaseAccess, body: conversation.MessageIn) -> PostedOut:

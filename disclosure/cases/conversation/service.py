@@ -21,17 +21,17 @@ from sqlmodel import Session, col, select
 
 from disclosure.accounts.models import User
 from disclosure.audit.service import Actor, record
+from disclosure.cases.access import CaseAccess
+from disclosure.cases.content import record_decryption
 from disclosure.cases.lifecycle import Side
 from disclosure.cases.models import BlobKind, CaseBlob, CaseEvent
-from disclosure.cases.service import CaseAccess, record_decryption
 from disclosure.cases.timeline import EventKind, add_event, details_of, events_of
 from disclosure.crypto import CryptoError, Keyring
 from disclosure.errors import Conflict, Forbidden, NotFound, ServiceUnavailable
 from disclosure.notify import service as notify
 from disclosure.policy import CaseRole
-from disclosure.programs.models import MemberRole, Program
+from disclosure.programs.models import MemberRole
 from disclosure.programs.service import active_keys
-from disclosure.reports.service import find_by_tracking_code
 
 FORMAT = "disclosure-message/1"
 WORKERS = 4
@@ -69,14 +69,6 @@ class HistoryRow:
     kind: str
     actor: str
     details: dict[str, Any]
-
-
-def tracked_case(session: Session, code: str) -> CaseAccess:
-    """The case a tracking code opens, with the anonymous reporter's access to it."""
-    case = find_by_tracking_code(session, code)
-    program = session.get(Program, case.program_id)
-    assert program is not None  # enforced by the foreign key
-    return CaseAccess(case, program, CaseRole.REPORTER)
 
 
 def side_of(access: CaseAccess) -> Side:

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from disclosure.audit.service import Actor, record
+from disclosure.cases.coordination.models import CveId
 from disclosure.cases.models import Case
-from disclosure.cases.participant_models import CveId
 from disclosure.cases.timeline import EventKind, add_event
 from disclosure.db import is_postgresql
 from disclosure.errors import Conflict, ValidationError

@@ -7,8 +7,11 @@ from typing import Any
 import pydantic
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from disclosure.cases import clock, extensions
-from disclosure.cases.extensions_api import (
+from disclosure.cases.access import CaseAccess
+from disclosure.cases.clock import service as clock
+from disclosure.cases.clock import view as clock_view
+from disclosure.cases.extensions import service as extensions
+from disclosure.cases.extensions.api import (
     ExtensionIn,
     mail,
     open_to_ask,
@@ -17,11 +20,9 @@ from disclosure.cases.extensions_api import (
     open_visible,
 )
 from disclosure.cases.models import Case
-from disclosure.cases.service import CaseAccess
 from disclosure.errors import DomainError
 from disclosure.http.context import actor, db, mark_for_rollback, now, principal, services
 from disclosure.http.errors import pydantic_fields
-from disclosure.policies import clock_view
 from disclosure.policy import Permission, can_decide_time, can_on_case, can_request_time, requires
 
 blueprint = Blueprint("extensions", __name__)

@@ -1,54 +1,19 @@
-"""Reading a case: access resolution and in-memory decryption, each decryption audited."""
+"""A case's encrypted content (report, attachments), decrypted in memory only and audited."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from disclosure.audit.service import Actor, record
+from disclosure.cases.access import CaseAccess
+from disclosure.cases.envelope import Attachment, open_attachment_envelope, read_report_document
 from disclosure.cases.models import BlobKind, Case, CaseBlob
 from disclosure.crypto import CryptoError, GpgUnavailable, Keyring
 from disclosure.errors import Conflict, NotFound, ServiceUnavailable
 from disclosure.limits import is_row_id
-from disclosure.policy import CaseRole, Permission, Principal, authorize_case, case_role
-from disclosure.programs.models import Program, ProgramMember
-from disclosure.reports.envelope import Attachment, open_attachment_envelope, read_report_document
-
-
-@dataclass(frozen=True)
-class CaseAccess:
-    case: Case
-    program: Program
-    role: CaseRole
-
-
-def open_case(
-    session: Session, principal: Principal, case_id: int, permission: Permission
-) -> CaseAccess:
-    """The case if the principal may do `permission` on it; NotFound otherwise."""
-    case = session.get(Case, case_id) if is_row_id(case_id) else None
-    if case is None:
-        raise NotFound("No such case.")
-    member_role = None
-    if principal.user_id is not None:
-        member_role = session.exec(
-            select(ProgramMember.role).where(
-                ProgramMember.program_id == case.program_id,
-                ProgramMember.user_id == principal.user_id,
-            )
-        ).first()
-    role = case_role(
-        principal,
-        reporter_id=case.reporter_id,
-        member_role=member_role.value if member_role else None,
-    )
-    authorize_case(principal, role, permission)
-    program = session.get(Program, case.program_id)
-    assert program is not None  # enforced by the foreign key
-    return CaseAccess(case, program, role)
 
 
 def blobs_of(session: Session, case: Case, kind: BlobKind) -> list[CaseBlob]:

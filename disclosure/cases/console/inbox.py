@@ -24,7 +24,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from disclosure.accounts.models import User
 from disclosure.audit.service import Actor
-from disclosure.cases import titles as titles_
+from disclosure.cases.console import titles as titles_
 from disclosure.cases.models import AffectedProduct, Case, CaseState, InTheWild
 from disclosure.crypto import Keyring
 from disclosure.db import is_postgresql

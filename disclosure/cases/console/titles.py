@@ -23,10 +23,10 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from disclosure.audit.service import Actor, record
+from disclosure.cases.envelope import read_report_document
 from disclosure.cases.models import BlobKind, Case, CaseBlob
 from disclosure.crypto import CryptoError, Keyring
 from disclosure.programs.models import Program
-from disclosure.reports.envelope import read_report_document
 
 log = logging.getLogger(__name__)
 

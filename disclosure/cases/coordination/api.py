@@ -8,9 +8,13 @@ from typing import Any
 from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from disclosure.cases import conversation, coordination, cve, service
+from disclosure.cases import content
+from disclosure.cases.access import CaseAccess, open_case
+from disclosure.cases.conversation import service as conversation
+from disclosure.cases.coordination import cve
+from disclosure.cases.coordination import service as coordination
+from disclosure.cases.coordination.models import VexStatus
 from disclosure.cases.models import CaseState
-from disclosure.cases.participant_models import VexStatus
 from disclosure.errors import NotFound
 from disclosure.http.api import operation
 from disclosure.http.context import actor, db, now, principal, services
@@ -95,7 +99,7 @@ class CveOut(BaseModel):
     cve_id: str
 
 
-def _coordination(access: service.CaseAccess) -> Coordination:
+def _coordination(access: CaseAccess) -> Coordination:
     participants = [
         ParticipantOut(
             id=p.id or 0,
@@ -121,7 +125,7 @@ def _coordination(access: service.CaseAccess) -> Coordination:
     status=201,
 )
 def invite(case_id: int, body: ParticipantIn) -> Coordination:
-    access = service.open_case(db(), principal(), case_id, Permission.CASES_WRITE)
+    access = open_case(db(), principal(), case_id, Permission.CASES_WRITE)
     coordination.invite(
         db(),
         services().keyring(),
@@ -140,7 +144,7 @@ def invite(case_id: int, body: ParticipantIn) -> Coordination:
 @requires(Permission.CASES_READ)
 @operation("Participants and the vendor status table", response=Coordination)
 def participants(case_id: int) -> Coordination:
-    return _coordination(service.open_case(db(), principal(), case_id, Permission.CASES_READ))
+    return _coordination(open_case(db(), principal(), case_id, Permission.CASES_READ))
 
 
 @blueprint.put("/cases/<int:case_id>/statuses")
@@ -152,7 +156,7 @@ def participants(case_id: int) -> Coordination:
 )
 def set_status(case_id: int, body: StatusIn) -> Coordination:
     try:
-        access = service.open_case(db(), principal(), case_id, Permission.CASES_WRITE)
+        access = open_case(db(), principal(), case_id, Permission.CASES_WRITE)
         participant = None
     except NotFound:
         seat = coordination.open_seat(db(), principal(), case_id)
@@ -174,12 +178,12 @@ def set_status(case_id: int, body: StatusIn) -> Coordination:
     return _coordination(access)
 
 
-def _seat_access(seat: coordination.Seat) -> service.CaseAccess:
+def _seat_access(seat: coordination.Seat) -> CaseAccess:
     from disclosure.programs.models import Program
 
     program = db().get(Program, seat.case.program_id)
     assert program is not None  # enforced by the foreign key
-    return service.CaseAccess(seat.case, program, CaseRole.PARTICIPANT)
+    return CaseAccess(seat.case, program, CaseRole.PARTICIPANT)
 
 
 @blueprint.get("/cases/<int:case_id>/shared")
@@ -190,7 +194,7 @@ def shared(case_id: int) -> SharedCase:
     access = _seat_access(seat)
     report = None
     if seat.participant.shares_report and not access.program.is_offline_only:
-        report = service.read_report(db(), services().keyring(), access, actor=actor(), now=now())
+        report = content.read_report(db(), services().keyring(), access, actor=actor(), now=now())
     messages = None
     if seat.participant.shares_messages:
         thread = conversation.read_thread(
@@ -217,6 +221,6 @@ def shared(case_id: int) -> SharedCase:
 @requires(Permission.CASES_WRITE)
 @operation("Assign the next reserved CVE id, or one given by hand", body=CveIn, response=CveOut)
 def assign_cve(case_id: int, body: CveIn) -> CveOut:
-    access = service.open_case(db(), principal(), case_id, Permission.CASES_WRITE)
+    access = open_case(db(), principal(), case_id, Permission.CASES_WRITE)
     assigned = cve.assign(db(), access.case, actor=actor(), now=now(), cve_id=body.cve_id)
     return CveOut(id=case_id, cve_id=assigned)

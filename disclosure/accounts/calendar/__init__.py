@@ -1,0 +1,1 @@
+"""Calendar feeds: a user's secret iCalendar address with the deadlines they follow."""

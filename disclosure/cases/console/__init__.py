@@ -1,0 +1,1 @@
+"""The vendor console: the inbox, decrypted titles, triage edits and bulk actions."""

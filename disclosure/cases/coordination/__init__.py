@@ -1,0 +1,1 @@
+"""Multi-party coordination: participants with VEX statuses per product, and CVE ids."""
