@@ -29,10 +29,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from disclosure.http import csrf, meta
     from disclosure.http.converters import RowIdConverter
     from disclosure.http.errors import register_error_handlers
+    from disclosure.http.filters import register_filters
     from disclosure.http.hooks import register_hooks
     from disclosure.policies.presets import load_policies
-    from disclosure.programs import members_web
     from disclosure.programs import web as programs_web
+    from disclosure.programs.members import web as members_web
     from disclosure.reports import api as reports_api
     from disclosure.reports import web as reports_web
     from disclosure.services import Services
@@ -69,6 +70,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["csrf_token"] = csrf.csrf_token
     register_hooks(app)
     register_error_handlers(app)
+    register_filters(app)
     for blueprint in (
         meta.blueprint,
         accounts_web.blueprint,

@@ -10,10 +10,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from disclosure.accounts.models import TokenScope, User, UserRole
 from disclosure.errors import Forbidden, Unauthenticated
+
+if TYPE_CHECKING:
+    from disclosure.accounts.models import User
+
+
+class UserRole(StrEnum):
+    """What an account is: it decides the permissions its role grants."""
+
+    RESEARCHER = "researcher"
+    VENDOR = "vendor"
+    ADMIN = "admin"
+
+
+class TokenScope(StrEnum):
+    """What an API token may be used for; it narrows its owner's role, never widens it."""
+
+    REPORTS_SUBMIT = "reports:submit"
+    CASES_READ = "cases:read"
+    CASES_WRITE = "cases:write"
+    ADVISORIES_PUBLISH = "advisories:publish"
+    ADMIN = "admin"
 
 
 class Permission(StrEnum):

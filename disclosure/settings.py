@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from disclosure.smtp_url import SmtpConfigError, parse_smtp_url
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "config"
 ENV_PREFIX = "DISCLOSURE_"
@@ -79,8 +81,6 @@ class Settings(BaseModel):
     @classmethod
     def _smtp_url_is_usable(cls, value: str) -> str:
         if value:
-            from disclosure.notify.smtp import SmtpConfigError, parse_smtp_url
-
             try:
                 parse_smtp_url(value)
             except SmtpConfigError as exc:

@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from disclosure.db import enum_field, timestamp_field, utcnow
+from disclosure.policy import TokenScope, UserRole
 
-
-class UserRole(StrEnum):
-    RESEARCHER = "researcher"
-    VENDOR = "vendor"
-    ADMIN = "admin"
-
-
-class TokenScope(StrEnum):
-    REPORTS_SUBMIT = "reports:submit"
-    CASES_READ = "cases:read"
-    CASES_WRITE = "cases:write"
-    ADVISORIES_PUBLISH = "advisories:publish"
-    ADMIN = "admin"
+__all__ = ["ApiToken", "LoginSession", "TokenScope", "User", "UserRole"]
 
 
 class User(SQLModel, table=True):

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from disclosure.accounts.models import User
 from disclosure.cases import content, triage
 from disclosure.cases.access import CaseAccess, open_case
+from disclosure.cases.clock.view import DeadlinesOut, deadlines_out
 from disclosure.cases.console import editing
 from disclosure.cases.cwe import COMMON_WEAKNESSES
 from disclosure.cases.models import BlobKind, Case, CaseState, InTheWild
@@ -19,7 +20,6 @@ from disclosure.errors import Forbidden, NotFound
 from disclosure.http.api import operation
 from disclosure.http.context import actor, db, now, principal, services
 from disclosure.policy import Permission, requires
-from disclosure.reports.schemas import DeadlinesOut, deadlines_out
 
 blueprint = Blueprint("cases_api", __name__, url_prefix="/api/v1")
 

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from disclosure.cases import content, lifecycle, triage
 from disclosure.cases.access import CaseAccess
 from disclosure.cases.api import attachment_response, open_for_change, open_for_reading
-from disclosure.cases.clock.view import case_clocks
+from disclosure.cases.clock.view import case_clocks, time_left_text
 from disclosure.cases.console import editing, inbox
 from disclosure.cases.console.api import title_reader
 from disclosure.cases.conversation import service as conversation
@@ -28,7 +28,6 @@ from disclosure.http.context import actor, db, now, principal, services, setting
 from disclosure.http.errors import pydantic_fields
 from disclosure.limits import parse_row_id
 from disclosure.policy import CaseRole, Permission, can_on_case, requires
-from disclosure.reports.web import time_left
 
 blueprint = Blueprint("cases", __name__)
 Page = str | tuple[str, int] | Response
@@ -80,7 +79,7 @@ def _console_page(filters: inbox.InboxFilter, page: inbox.InboxPage, errors: dic
         severities=[*inbox.SEVERITIES, inbox.UNSCORED],
         programs=programs,
         members=editing.members_of(db(), [p.id or 0 for p in programs]),
-        left=lambda at: time_left(at, now()),
+        left=lambda at: time_left_text(at, now()),
         query=filters.query_args(),
         # the same clock as on the case page: one timeline query for the whole page
         clocks={

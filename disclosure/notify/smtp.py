@@ -11,20 +11,27 @@ Errors carry the exception's kind and the server's reply, never a message body.
 
 from __future__ import annotations
 
-import ipaddress
 import smtplib
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from urllib.parse import unquote, urlsplit
 
 from disclosure.notify.models import OutboxMessage
+from disclosure.smtp_url import SmtpConfigError, SmtpTarget, parse_smtp_url
 
-_SCHEMES = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtps": ("tls", 465)}
+__all__ = [
+    "SmtpConfigError",
+    "SmtpTarget",
+    "SmtpUnavailable",
+    "build_mail",
+    "connection",
+    "parse_smtp_url",
+    "send",
+]
+
 # What a server refuses for one message; the connection stays usable for the next one.
 _MESSAGE_ERRORS = (
     smtplib.SMTPRecipientsRefused,
@@ -34,55 +41,12 @@ _MESSAGE_ERRORS = (
 )
 
 
-class SmtpConfigError(ValueError):
-    """smtp_url cannot be used; the message names the problem, never the password."""
-
-
 class SmtpUnavailable(Exception):
     """The server cannot be reached or dropped the connection: stop and retry later."""
 
     def __init__(self, error: str) -> None:
         super().__init__(error)
         self.error = error
-
-
-@dataclass(frozen=True)
-class SmtpTarget:
-    security: str  # "plain", "starttls" or "tls"
-    host: str
-    port: int
-    username: str = ""
-    password: str = field(default="", repr=False)
-
-
-def parse_smtp_url(url: str) -> SmtpTarget:
-    """smtp://host:port, smtp+starttls://user:pass@host:port or smtps://user:pass@host:port."""
-    parts = urlsplit(url)
-    if parts.scheme not in _SCHEMES:
-        raise SmtpConfigError("smtp_url: must start with smtp://, smtp+starttls:// or smtps://")
-    if not parts.hostname:
-        raise SmtpConfigError("smtp_url: names no host")
-    try:
-        port = parts.port
-    except ValueError:
-        raise SmtpConfigError("smtp_url: the port must be a number from 1 to 65535") from None
-    security, default_port = _SCHEMES[parts.scheme]
-    username, password = unquote(parts.username or ""), unquote(parts.password or "")
-    if username and security == "plain" and not _is_loopback(parts.hostname):
-        raise SmtpConfigError(
-            "smtp_url: a password travels only over smtps:// or smtp+starttls:// "
-            "(or to a loopback host)"
-        )
-    return SmtpTarget(security, parts.hostname, port or default_port, username, password)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def build_mail(message: OutboxMessage, *, mail_from: str, now: datetime) -> EmailMessage:

@@ -1,4 +1,4 @@
-"""Timers: the moments a case's deadlines need attention, as rows the scheduler sweeps."""
+"""Timer plans: the moments a case's deadlines need attention (stored by cases.clock)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
-from sqlmodel import Session, col, select
-
-from disclosure.cases.clock.models import CaseTimer
 from disclosure.policies.deadlines import Deadline, Deadlines
 
 DUE = "due"
@@ -52,36 +48,3 @@ def plan(live: dict[str, Deadline], fractions: Iterable[float]) -> list[PlannedT
             )
         planned.append(PlannedTimer(name, DUE, deadline.at))
     return planned
-
-
-def reschedule(
-    session: Session, case_id: int, planned: list[PlannedTimer], *, now: datetime
-) -> None:
-    """Replace the case's pending timers with `planned`; fired ones stay fired.
-
-    A warning whose moment has already passed when it is planned is dropped (it would only
-    be noise); a deadline that is already due is kept, so it still fires.
-    """
-    session.execute(
-        sa.delete(CaseTimer).where(
-            col(CaseTimer.case_id) == case_id, col(CaseTimer.fired_at).is_(None)
-        )
-    )
-    fired = {
-        (t.deadline, t.level, t.due_at)
-        for t in session.exec(select(CaseTimer).where(CaseTimer.case_id == case_id))
-    }
-    for timer in planned:
-        if (timer.deadline, timer.level, timer.due_at) in fired:
-            continue
-        if timer.level != DUE and timer.due_at <= now:
-            continue
-        session.add(
-            CaseTimer(
-                case_id=case_id,
-                deadline=timer.deadline,
-                level=timer.level,
-                due_at=timer.due_at,
-                created_at=now,
-            )
-        )

@@ -9,10 +9,11 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from disclosure.accounts.service import find_user_by_email
+from disclosure.cases import rotation
 from disclosure.cli_support import cli_actor, cli_transaction, now
 from disclosure.crypto import CryptoError
 from disclosure.errors import DomainError, NotFound
-from disclosure.programs import rotation, service
+from disclosure.programs import service
 from disclosure.programs.models import MemberRole
 
 

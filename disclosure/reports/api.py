@@ -1,29 +1,31 @@
-"""Intake API: submit a report, list my reports, follow one with a tracking code."""
+"""Intake API: submit a report, list my reports, follow one with a tracking code.
+
+Also reads a report out of a request (JSON, or form/multipart fields and files) for the
+report form.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pydantic
 from flask import Blueprint, Response, jsonify, request
 
 from disclosure.cases.access import find_by_tracking_code
 from disclosure.cases.clock import service as clock
+from disclosure.cases.clock.view import deadlines_out, explanations
 from disclosure.cases.models import Case
 from disclosure.errors import NotFound, ValidationError
-from disclosure.http.api import TRACKING_HEADER, operation
+from disclosure.http.api import TRACKING_HEADER, operation, read_json
 from disclosure.http.context import actor, db, now, principal, services
+from disclosure.http.errors import pydantic_fields
 from disclosure.policy import Permission, authorize, public, requires
 from disclosure.programs.models import Program
 from disclosure.programs.service import get_program
 from disclosure.reports import service
 from disclosure.reports.forms import EncryptedReportIn, ReportIn
 from disclosure.reports.intake import intake_of
-from disclosure.reports.parsing import report_from_request
-from disclosure.reports.schemas import (
-    CaseSummary,
-    CaseSummaryList,
-    SubmissionOut,
-    deadlines_out,
-    explanations,
-)
+from disclosure.reports.schemas import CaseSummary, CaseSummaryList, SubmissionOut
 
 blueprint = Blueprint("reports_api", __name__, url_prefix="/api/v1")
 
@@ -107,3 +109,52 @@ def track() -> CaseSummary:
     if not code:
         raise NotFound("No case matches this tracking code.")
     return _summary(find_by_tracking_code(db(), code))
+
+
+# --- reading a report out of a request ------------------------------------------------
+
+_OPTIONAL = ("cwe", "cvss_vector", "proposed_disclosure_date", "credit", "researcher_public_key")
+
+
+def report_from_request() -> ReportIn | EncryptedReportIn:
+    """The submitted report; ValidationError naming each bad field."""
+    data = read_json() if request.is_json else _form_data()
+    if not isinstance(data, dict):
+        raise ValidationError(
+            "Send the report as a JSON object.", fields={"body": "Not an object."}
+        )
+    model: type[ReportIn | EncryptedReportIn] = (
+        EncryptedReportIn if data.get("encrypted_report") else ReportIn
+    )
+    if model is EncryptedReportIn:
+        data = {k: v for k, v in data.items() if k in EncryptedReportIn.model_fields}
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise ValidationError("Some fields are invalid.", fields=pydantic_fields(exc)) from None
+
+
+def _form_data() -> dict[str, Any]:
+    form = request.form
+    data: dict[str, Any] = {
+        key: form.get(key, "") for key in ReportIn.model_fields if key != "attachments"
+    }
+    for key in _OPTIONAL:
+        if not str(data.get(key, "")).strip():
+            data[key] = None
+    if form.get("no_credit"):
+        data["credit"] = None
+    if not data.get("exploited_in_the_wild"):
+        data.pop("exploited_in_the_wild")
+    data["attachments"] = [
+        {"filename": upload.filename or "attachment", "content": upload.read()}
+        for upload in request.files.getlist("attachments")
+        if upload.filename
+    ]
+    upload = request.files.get("encrypted_report_file")
+    armored = form.get("encrypted_report", "").strip()
+    if upload and upload.filename:
+        armored = upload.read().decode("utf-8", errors="replace").strip()
+    if armored:
+        data["encrypted_report"] = armored
+    return data

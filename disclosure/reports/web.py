@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import pydantic
 from flask import Blueprint, render_template, request
 
 from disclosure.cases.access import CaseAccess, tracked_case
-from disclosure.cases.clock import service as clock
+from disclosure.cases.clock.view import deadline_rows
 from disclosure.cases.conversation import service as conversation
 from disclosure.cases.cwe import COMMON_WEAKNESSES
-from disclosure.cases.models import Case
 from disclosure.crypto import CryptoError
 from disclosure.errors import (
     BadRequest,
@@ -24,70 +21,18 @@ from disclosure.errors import (
     ValidationError,
 )
 from disclosure.http.context import actor, db, mark_for_rollback, now, principal, services, settings
-from disclosure.policies.deadlines import Deadlines
 from disclosure.policies.description import describe
-from disclosure.policies.urgency import describe_time_left
 from disclosure.policy import Permission, authorize, public, requires
 from disclosure.programs.models import Program
 from disclosure.programs.service import active_keys, get_program
 from disclosure.reports import receipts, service
+from disclosure.reports.api import report_from_request
 from disclosure.reports.forms import EncryptedReportIn, ReportIn
 from disclosure.reports.intake import intake_of
-from disclosure.reports.parsing import report_from_request
-from disclosure.reports.schemas import explanations
 
 blueprint = Blueprint("portal", __name__)
 
 Page = str | tuple[str, int]
-_DEADLINES = {
-    "acknowledge_by": "Acknowledgement",
-    "triage_by": "Triage",
-    "disclose_by": "Disclosure",
-}
-
-
-@dataclass(frozen=True)
-class DeadlineRow:
-    """One deadline of a case as a page shows it."""
-
-    label: str
-    at: datetime | None
-    explanation: str
-    left: str
-
-
-@blueprint.app_template_filter("utc")
-def format_utc(value: datetime | None) -> str:
-    """A timestamp as "2026-05-30 23:59 UTC", or a dash when there is none."""
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
-
-
-@blueprint.app_template_filter("size")
-def format_size(size: int) -> str:
-    """A byte count as people read it: 10 MiB, 1.5 KiB, 900 bytes."""
-    for unit, factor in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if size >= factor:
-            return f"{size / factor:.3g} {unit}"
-    return f"{size} bytes"
-
-
-def time_left(at: datetime | None, current: datetime) -> str:
-    """Time left in the same words as every clock on the site ("3 days 4 hours left")."""
-    return "no deadline" if at is None else describe_time_left(at - current)
-
-
-def deadline_rows(
-    case: Case, current: datetime, deadlines: Deadlines | None = None
-) -> list[DeadlineRow]:
-    """The case's acknowledge, triage and disclose deadlines with why and how long is left."""
-    if deadlines is None and (policy := clock.policy_for(services().policies, case, db())):
-        deadlines = clock.deadlines_of(db(), case, policy, now=current)
-    why = explanations(deadlines) if deadlines else {}
-    return [
-        DeadlineRow(label, at, why.get(name, ""), time_left(at, current))
-        for name, label in _DEADLINES.items()
-        if (at := getattr(case, name)) is not None
-    ]
 
 
 def _open_program(slug: str) -> Program:
@@ -139,7 +84,7 @@ def report(slug: str) -> Page:
     except (DomainError, CryptoError) as exc:
         mark_for_rollback()
         return _form_page(program, exc), getattr(exc, "status", 503)
-    rows = deadline_rows(submission.case, now(), submission.deadlines)
+    rows = deadline_rows(db(), submission.case, services().policies, now(), submission.deadlines)
     page = render_template("reports/receipt.html", program=program, s=submission, rows=rows)
     return page, 200 if submission.replayed else 201
 

@@ -17,11 +17,11 @@ from sqlmodel import Session, col, select
 from disclosure.accounts.models import TokenScope, UserRole
 from disclosure.audit.models import AuditEvent
 from disclosure.audit.service import Actor
+from disclosure.cases import rotation
 from disclosure.cases.models import CaseBlob
 from disclosure.cli import main
 from disclosure.crypto import Keyring, NotEncryptedToKey
 from disclosure.db import unit_of_work
-from disclosure.programs import rotation
 from disclosure.programs.models import ProgramKey
 from disclosure.reports.receipts import verify_receipt
 from tests.factories import add_member, bearer, make_program, make_token, make_user, report_json

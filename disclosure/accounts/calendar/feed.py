@@ -1,10 +1,8 @@
 """Calendar feeds: a secret URL per user, and its iCalendar document (RFC 5545, by hand).
 
 The token in the URL is the only credential, so only its SHA-256 is stored; regenerating
-replaces it and revoking deletes it. The feed holds one event per live deadline of the cases
-the user follows, and only metadata: a case number, the kind of deadline, its explanation and
-the case's URL. Report titles and text are encrypted at rest and never appear here (calendar
-apps sync feeds to third-party servers).
+replaces it and revoking deletes it. Which events a feed holds is the cases' business
+(cases.clock.calendar: metadata only, never report text).
 """
 
 from __future__ import annotations
@@ -12,32 +10,21 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from disclosure.accounts.calendar.models import CalendarFeed
 from disclosure.accounts.models import User
 from disclosure.audit.service import Actor, record
-from disclosure.cases.clock.view import CaseClock, ClockRow
-from disclosure.cases.lifecycle import CLOSING
-from disclosure.cases.models import Case, CaseState
 from disclosure.errors import NotFound
-from disclosure.policy import Principal, can_follow_case, case_role
-from disclosure.programs.models import ProgramMember
 
 TOKEN_PREFIX = "cal_"  # noqa: S105  (a public marker that makes leaked feed URLs greppable)
 CRLF = "\r\n"
 LINE_OCTETS = 75
 # RFC 5545 wants DTEND after DTSTART; a deadline is an instant, shown as half an hour.
 EVENT_LENGTH = timedelta(minutes=30)
-WHAT = {
-    "acknowledge_by": "acknowledgement deadline",
-    "triage_by": "triage deadline",
-    "disclose_by": "disclosure deadline",
-    "publish_at": "publication date",
-}
 
 
 def _hash(raw: str) -> str:
@@ -84,40 +71,22 @@ def user_of_token(session: Session, raw: str) -> User:
     return user
 
 
-def followed_cases(session: Session, user: User) -> list[Case]:
-    """Open cases whose deadlines the user may see: their programs' cases and their reports."""
-    memberships = dict(
-        session.exec(
-            select(ProgramMember.program_id, ProgramMember.role).where(
-                ProgramMember.user_id == user.id
-            )
-        ).all()
-    )
-    done = [*CLOSING, CaseState.DISCLOSED]
-    query = select(Case).where(
-        col(Case.program_id).in_(list(memberships)) | (Case.reporter_id == user.id),
-        col(Case.state).not_in(done),
-    )
-    principal = Principal(user=user)
-    cases = []
-    for case in session.exec(query.order_by(col(Case.id))):
-        member_role = memberships.get(case.program_id)
-        role = case_role(
-            principal,
-            reporter_id=case.reporter_id,
-            member_role=member_role.value if member_role else None,
-        )
-        if can_follow_case(principal, role):
-            cases.append(case)
-    return cases
-
-
 # --- iCalendar ------------------------------------------------------------------------------
 
 
-def render_calendar(clocks: Iterable[CaseClock], *, base_url: str, now: datetime) -> bytes:
-    """The feed: one VEVENT per live deadline, folded at 75 octets, lines ending in CRLF."""
-    host = urlsplit(base_url).hostname or "localhost"
+@dataclass(frozen=True)
+class CalendarEvent:
+    """One event of a feed: a deadline, named by what it is and where to act on it."""
+
+    uid: str  # stable, so a moved deadline updates in place
+    start: datetime
+    summary: str
+    description: str
+    url: str
+
+
+def render_calendar(events: Iterable[CalendarEvent], *, now: datetime) -> bytes:
+    """The feed: one VEVENT per event, folded at 75 octets, lines ending in CRLF."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -126,31 +95,22 @@ def render_calendar(clocks: Iterable[CaseClock], *, base_url: str, now: datetime
         "METHOD:PUBLISH",
         "X-WR-CALNAME:Disclosure deadlines",
     ]
-    for clock in clocks:
-        for row in clock.rows:
-            lines += _event(clock.case_id, row, host=host, base_url=base_url, now=now)
+    for event in events:
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{event.uid}",
+            f"DTSTAMP:{utc_stamp(now)}",
+            f"DTSTART:{utc_stamp(event.start)}",
+            f"DTEND:{utc_stamp(event.start + EVENT_LENGTH)}",
+            f"SUMMARY:{escape_text(event.summary)}",
+            f"DESCRIPTION:{escape_text(event.description)}",
+            f"URL:{event.url}",
+            "STATUS:CONFIRMED",
+            "TRANSP:TRANSPARENT",
+            "END:VEVENT",
+        ]
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + CRLF for line in lines).encode()
-
-
-def _event(case_id: int, row: ClockRow, *, host: str, base_url: str, now: datetime) -> list[str]:
-    url = f"{base_url}/cases/{case_id}"
-    description = f"{row.explanation}\n\n{url}"
-    # Only the case number and the deadline's kind: never the title, which is report text.
-    summary = f"Case #{case_id}: {WHAT[row.name]}"
-    return [
-        "BEGIN:VEVENT",
-        f"UID:case-{case_id}-{row.name}@{host}",  # stable, so a moved deadline updates in place
-        f"DTSTAMP:{utc_stamp(now)}",
-        f"DTSTART:{utc_stamp(row.at)}",
-        f"DTEND:{utc_stamp(row.at + EVENT_LENGTH)}",
-        f"SUMMARY:{escape_text(summary)}",
-        f"DESCRIPTION:{escape_text(description)}",
-        f"URL:{url}",
-        "STATUS:CONFIRMED",
-        "TRANSP:TRANSPARENT",
-        "END:VEVENT",
-    ]
 
 
 def utc_stamp(at: datetime) -> str:

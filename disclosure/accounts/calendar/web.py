@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, redirect, render_template, url_for
 
 from disclosure.accounts.calendar import feed as calendar_feed
-from disclosure.cases.clock import view as clock_view
+from disclosure.cases.clock import calendar
 from disclosure.http.context import actor, db, now, principal, services, settings
 from disclosure.policy import Permission, public, requires
 
@@ -36,9 +36,10 @@ def revoke() -> Response:
 @public  # the secret token in the URL is the credential (calendar apps send no cookies)
 def feed(token: str) -> Response:
     user = calendar_feed.user_of_token(db(), token)
-    cases = calendar_feed.followed_cases(db(), user)
-    clocks = clock_view.case_clocks(db(), cases, services().policies, now=now())
-    body = calendar_feed.render_calendar(clocks, base_url=settings().base_url, now=now())
+    events = calendar.deadline_events(
+        db(), user, services().policies, base_url=settings().base_url, now=now()
+    )
+    body = calendar_feed.render_calendar(events, now=now())
     response = Response(body, content_type="text/calendar; charset=utf-8")
     response.headers.set("Content-Disposition", "inline", filename="disclosure.ics")
     return response

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
+from disclosure.cases.clock.models import CaseTimer
 from disclosure.cases.lifecycle import CLOSING
 from disclosure.cases.models import Case, CaseState
 from disclosure.cases.timeline import clock_events, events_of
@@ -62,5 +64,38 @@ def refresh(session: Session, case: Case, policy: DisclosurePolicy, *, now: date
     live = timers.live_deadlines(deadlines, is_fixed=case.state is CaseState.FIXED, is_done=is_done)
     case.next_deadline_at = min((d.at for d in live.values()), default=None)
     session.add(case)
-    timers.reschedule(session, case.id or 0, timers.plan(live, policy.warnings.fractions), now=now)
+    reschedule(session, case.id or 0, timers.plan(live, policy.warnings.fractions), now=now)
     return deadlines
+
+
+def reschedule(
+    session: Session, case_id: int, planned: list[timers.PlannedTimer], *, now: datetime
+) -> None:
+    """Replace the case's pending timers with `planned`; fired ones stay fired.
+
+    A warning whose moment has already passed when it is planned is dropped (it would only
+    be noise); a deadline that is already due is kept, so it still fires.
+    """
+    session.execute(
+        sa.delete(CaseTimer).where(
+            col(CaseTimer.case_id) == case_id, col(CaseTimer.fired_at).is_(None)
+        )
+    )
+    fired = {
+        (t.deadline, t.level, t.due_at)
+        for t in session.exec(select(CaseTimer).where(CaseTimer.case_id == case_id))
+    }
+    for timer in planned:
+        if (timer.deadline, timer.level, timer.due_at) in fired:
+            continue
+        if timer.level != timers.DUE and timer.due_at <= now:
+            continue
+        session.add(
+            CaseTimer(
+                case_id=case_id,
+                deadline=timer.deadline,
+                level=timer.level,
+                due_at=timer.due_at,
+                created_at=now,
+            )
+        )

@@ -11,9 +11,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from disclosure.cases.clock.service import deadlines_of, find_policy
+from disclosure.cases.clock.service import deadlines_of, find_policy, policy_for
 from disclosure.cases.lifecycle import CLOSING
 from disclosure.cases.models import Case, CaseEvent, CaseState
 from disclosure.cases.timeline import clock_events
@@ -146,3 +147,62 @@ def _unknown_policy(case: Case) -> CaseClock:
         rows=(),
         problem=f"The policy {case.policy_name!r} is not loaded, so no deadline can be shown.",
     )
+
+
+# --- deadline rows and API shapes, shared by the portal, the console and the API ------------
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    """One deadline of a case as a page shows it."""
+
+    label: str
+    at: datetime | None
+    explanation: str
+    left: str
+
+
+def time_left_text(at: datetime | None, current: datetime) -> str:
+    """Time left in the same words as every clock on the site ("3 days 4 hours left")."""
+    return "no deadline" if at is None else describe_time_left(at - current)
+
+
+def deadline_rows(
+    session: Session,
+    case: Case,
+    policies: Mapping[str, DisclosurePolicy],
+    current: datetime,
+    deadlines: Deadlines | None = None,
+) -> list[DeadlineRow]:
+    """The case's acknowledge, triage and disclose deadlines with why and how long is left."""
+    if deadlines is None and (policy := policy_for(policies, case, session)):
+        deadlines = deadlines_of(session, case, policy, now=current)
+    why = explanations(deadlines) if deadlines else {}
+    return [
+        DeadlineRow(label, at, why.get(name, ""), time_left_text(at, current))
+        for name, label in LABELS.items()
+        if name != "publish_at" and (at := getattr(case, name)) is not None
+    ]
+
+
+class DeadlinesOut(BaseModel):
+    acknowledge_by: datetime | None
+    triage_by: datetime | None
+    disclose_by: datetime | None
+
+
+def deadlines_out(case: Case) -> DeadlinesOut:
+    return DeadlinesOut(
+        acknowledge_by=case.acknowledge_by, triage_by=case.triage_by, disclose_by=case.disclose_by
+    )
+
+
+def explanations(deadlines: Deadlines) -> dict[str, str]:
+    """Each deadline's explanation in plain words, by name."""
+    named = {
+        "acknowledge_by": deadlines.acknowledge_by,
+        "triage_by": deadlines.triage_by,
+        "disclose_by": deadlines.disclose_by,
+        "publish_at": deadlines.publish_at,
+    }
+    return {name: d.explanation for name, d in named.items() if d is not None}
