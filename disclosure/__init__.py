@@ -23,6 +23,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from disclosure.cases import api as cases_api
     from disclosure.cases import web as cases_web
     from disclosure.cases.console import api as console_api
+    from disclosure.cases.console import web as console_web
+    from disclosure.cases.conversation import api as conversation_api
+    from disclosure.cases.conversation import web as conversation_web
     from disclosure.cases.coordination import api as coordination_api
     from disclosure.cases.extensions import api as extensions_api
     from disclosure.cases.extensions import web as extensions_web
@@ -80,9 +83,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         reports_api.blueprint,
         cases_api.blueprint,
         console_api.blueprint,
+        conversation_api.blueprint,
         coordination_api.blueprint,
         reports_web.blueprint,
         cases_web.blueprint,
+        console_web.blueprint,
+        conversation_web.blueprint,
         extensions_api.blueprint,
         extensions_web.blueprint,
         calendar_web.blueprint,

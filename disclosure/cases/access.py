@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from disclosure.cases.models import Case
-from disclosure.errors import NotFound
+from disclosure.errors import Forbidden, NotFound
 from disclosure.limits import is_row_id
 from disclosure.policy import CaseRole, Permission, Principal, authorize_case, case_role
 from disclosure.programs.models import Program, ProgramMember
@@ -47,6 +47,25 @@ def open_case(
     )
     authorize_case(principal, role, permission)
     return CaseAccess(case, program_of(session, case), role)
+
+
+def open_for_change(session: Session, principal: Principal, case_id: int) -> CaseAccess:
+    """The case for a write: members who may write it, else its reporter, else 404."""
+    for permission in (Permission.CASES_WRITE, Permission.REPORTS_READ_OWN):
+        try:
+            return open_case(session, principal, case_id, permission)
+        except NotFound:
+            continue
+    open_case(session, principal, case_id, Permission.CASES_READ)  # 404 if unseen
+    raise Forbidden("You may see this case but not change it (viewer).")
+
+
+def open_for_reading(session: Session, principal: Principal, case_id: int) -> CaseAccess:
+    """The case for a vendor member or admin, else for its reporter; NotFound for anyone else."""
+    try:
+        return open_case(session, principal, case_id, Permission.CASES_READ)
+    except NotFound:
+        return open_case(session, principal, case_id, Permission.REPORTS_READ_OWN)
 
 
 def program_of(session: Session, case: Case) -> Program:

@@ -11,12 +11,12 @@ from sqlmodel import Session
 
 from disclosure.accounts.models import User
 from disclosure.cases import content, triage
-from disclosure.cases.access import CaseAccess, open_case
+from disclosure.cases.access import open_case, open_for_change
 from disclosure.cases.clock.view import DeadlinesOut, deadlines_out
 from disclosure.cases.console import editing
 from disclosure.cases.cwe import COMMON_WEAKNESSES
 from disclosure.cases.models import BlobKind, Case, CaseState, InTheWild
-from disclosure.errors import Forbidden, NotFound
+from disclosure.cases.view import attachment_response
 from disclosure.http.api import operation
 from disclosure.http.context import actor, db, now, principal, services
 from disclosure.policy import Permission, requires
@@ -129,13 +129,6 @@ def get_attachment(case_id: int, blob_id: int) -> Response:
     return attachment_response(attachment)
 
 
-def attachment_response(attachment: content.Attachment) -> Response:
-    """The bytes as a download that browsers never render inline."""
-    response = Response(attachment.content, mimetype="application/octet-stream")
-    response.headers.set("Content-Disposition", "attachment", filename=attachment.filename)
-    return response
-
-
 class TransitionIn(BaseModel):
     """A lifecycle move; `version` (optional) guards against overwriting a newer edit."""
 
@@ -163,7 +156,7 @@ class TransitionOut(BaseModel):
     response=TransitionOut,
 )
 def transition(case_id: int, body: TransitionIn) -> TransitionOut:
-    access = open_for_change(case_id)
+    access = open_for_change(db(), principal(), case_id)
     move = triage.change_state(
         db(),
         access,
@@ -183,22 +176,3 @@ def transition(case_id: int, body: TransitionIn) -> TransitionOut:
         version=case.version,
         deadlines=deadlines_out(case),
     )
-
-
-def open_for_change(case_id: int) -> CaseAccess:
-    """The case for a write: members who may write it, else its reporter, else 404."""
-    for permission in (Permission.CASES_WRITE, Permission.REPORTS_READ_OWN):
-        try:
-            return open_case(db(), principal(), case_id, permission)
-        except NotFound:
-            continue
-    open_case(db(), principal(), case_id, Permission.CASES_READ)  # 404 if unseen
-    raise Forbidden("You may see this case but not change it (viewer).")
-
-
-def open_for_reading(case_id: int) -> CaseAccess:
-    """The case for a vendor member or admin, else for its reporter; NotFound for anyone else."""
-    try:
-        return open_case(db(), principal(), case_id, Permission.CASES_READ)
-    except NotFound:
-        return open_case(db(), principal(), case_id, Permission.REPORTS_READ_OWN)

@@ -51,9 +51,11 @@ def actor() -> Actor:
     return Actor(user_id=user.id, label=user.email, ip_address=client_ip())
 
 
-def mark_for_rollback() -> None:
-    """Discard the request's writes instead of committing them."""
-    g.rollback = True
+def discard_changes() -> None:
+    """Roll back what the request wrote so far (a verb that failed half-way); what it writes
+    afterwards, such as the audit events of the page that shows the error, is committed."""
+    if "db" in g:
+        g.db.rollback()
 
 
 def finish_transaction(status_code: int) -> None:
@@ -62,7 +64,7 @@ def finish_transaction(status_code: int) -> None:
     if session is None:
         return
     try:
-        if g.get("rollback") or status_code >= 500:
+        if status_code >= 500:
             session.rollback()
         else:
             session.commit()

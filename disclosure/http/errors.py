@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from disclosure.crypto import CryptoError
 from disclosure.errors import DomainError, Unauthenticated
-from disclosure.http.context import mark_for_rollback, settings
+from disclosure.http.context import discard_changes, settings
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +64,14 @@ def pydantic_fields(exc: pydantic.ValidationError) -> dict[str, str]:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Response:
-        mark_for_rollback()
+        discard_changes()
         if isinstance(exc, Unauthenticated) and not wants_json() and request.method == "GET":
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
         return error_response(exc.status, exc.code, exc.message, exc.fields)
 
     @app.errorhandler(CryptoError)
     def crypto_unavailable(exc: CryptoError) -> Response:
-        mark_for_rollback()
+        discard_changes()
         log.error("gpg failed: %s", exc)  # the facade's messages never carry plaintext
         return error_response(
             503,
@@ -81,7 +81,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_exc: RequestEntityTooLarge) -> Response:
-        mark_for_rollback()
+        discard_changes()
         limit = settings().max_request_bytes
         return error_response(
             413,
@@ -91,7 +91,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
-        mark_for_rollback()
+        discard_changes()
         status = exc.code or 500
         response = error_response(
             status, HTTP_CODES.get(status, "error"), exc.description or exc.name
@@ -102,7 +102,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
-        mark_for_rollback()
+        discard_changes()
         # The exception's message may quote user input (report text); log its type and frames only.
         frames = "".join(traceback.format_tb(exc.__traceback__))
         log.error(

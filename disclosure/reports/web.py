@@ -20,7 +20,7 @@ from disclosure.errors import (
     Unauthenticated,
     ValidationError,
 )
-from disclosure.http.context import actor, db, mark_for_rollback, now, principal, services, settings
+from disclosure.http.context import actor, db, discard_changes, now, principal, services, settings
 from disclosure.policies.description import describe
 from disclosure.policy import Permission, authorize, public, requires
 from disclosure.programs.models import Program
@@ -79,10 +79,10 @@ def report(slug: str) -> Page:
             idempotency_key=_idempotency_key(),
         )
     except Unauthenticated as exc:
-        mark_for_rollback()
+        discard_changes()
         return _sign_in_page(program, exc.message), 401
     except (DomainError, CryptoError) as exc:
-        mark_for_rollback()
+        discard_changes()
         return _form_page(program, exc), getattr(exc, "status", 503)
     rows = deadline_rows(db(), submission.case, services().policies, now(), submission.deadlines)
     page = render_template("reports/receipt.html", program=program, s=submission, rows=rows)

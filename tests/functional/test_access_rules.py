@@ -16,8 +16,8 @@ PUBLIC_ENDPOINTS = {
     "meta_api.openapi",
     "reports_api.submit",  # anonymous reports, where the program accepts them
     "reports_api.track",  # the tracking code is the credential
-    "console_api.track_messages",  # the tracking code in X-Tracking-Code is the credential
-    "console_api.track_post_message",  # the same
+    "conversation_api.track_messages",  # the tracking code in X-Tracking-Code is the credential
+    "conversation_api.track_post_message",  # the same
     "portal.program",  # a program's scope, policy and key are for everyone to read
     "portal.report",  # anonymous reports where the program accepts them (the service decides)
     "portal.track",  # the tracking code, sent in the POST body, is the credential

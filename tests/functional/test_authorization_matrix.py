@@ -88,30 +88,30 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "reports_api.submit": {"POST": EVERYONE},  # the program accepts anonymous reports
     "reports_api.mine": {"GET": SIGNED_IN},
     "reports_api.track": {"GET": EVERYONE},  # the tracking code is the credential
-    "console_api.track_messages": {"GET": EVERYONE},
-    "console_api.track_post_message": {"POST": EVERYONE},
+    "conversation_api.track_messages": {"GET": EVERYONE},
+    "conversation_api.track_post_message": {"POST": EVERYONE},
     # the case, as its program's members, admins and its reporter see it
     "cases.case": {"GET": MEMBERS | {"reporter"}},
     "cases.attachment": {"GET": MEMBERS | {"reporter"}},
     "cases.ciphertext": {"GET": MEMBERS | {"reporter"}},
     "cases.change_state": {"POST": WRITERS | {"reporter"}},  # the reporter may withdraw
-    "cases.post_message": {"POST": WRITERS | {"reporter"}},
+    "conversation.post_message": {"POST": WRITERS | {"reporter"}},
     "cases.edit_triage": {"POST": WRITERS},
     "cases.add_affected": {"POST": WRITERS},
     "cases.remove_affected": {"POST": WRITERS},
-    "cases.add_note": {"POST": WRITERS},
-    "cases.console": {"GET": VENDORS},  # every vendor has an inbox; it lists their cases only
+    "conversation.add_note": {"POST": WRITERS},
+    "console.inbox": {"GET": VENDORS},  # every vendor has an inbox; it lists their cases only
     # Any vendor reaches the bulk form; each selected case is then checked on its own.
-    "cases.bulk": {"POST": VENDORS},
+    "console.bulk": {"POST": VENDORS},
     "cases_api.get_case": {"GET": MEMBERS},
     "cases_api.get_attachment": {"GET": MEMBERS},
     "cases_api.transition": {"POST": WRITERS | {"reporter"}},
     "console_api.list_cases": {"GET": VENDORS},
     "console_api.patch_case": {"PATCH": WRITERS},
-    "console_api.messages": {"GET": MEMBERS | {"reporter"}},
-    "console_api.post_message": {"POST": WRITERS | {"reporter"}},
-    "console_api.notes": {"GET": MEMBERS},
-    "console_api.post_note": {"POST": WRITERS},
+    "conversation_api.messages": {"GET": MEMBERS | {"reporter"}},
+    "conversation_api.post_message": {"POST": WRITERS | {"reporter"}},
+    "conversation_api.notes": {"GET": MEMBERS},
+    "conversation_api.post_note": {"POST": WRITERS},
     "coordination_api.invite": {"POST": WRITERS},
     "coordination_api.participants": {"GET": MEMBERS},
     "coordination_api.set_status": {"PUT": WRITERS | {"participant"}},
@@ -139,8 +139,8 @@ LAST = ("accounts.logout", "accounts_api.respond_to_incident")
 # empty body those answer 422 to anyone, which would hide the authorization decision.
 BODIES: dict[str, dict[str, Any]] = {
     "cases_api.transition": {"to": "acknowledged"},  # already acknowledged: 409 past authz
-    "console_api.post_message": {"body": "A question about the report."},
-    "console_api.post_note": {"body": "Internal note."},
+    "conversation_api.post_message": {"body": "A question about the report."},
+    "conversation_api.post_note": {"body": "Internal note."},
     "coordination_api.set_status": {"product": "widgets", "status": "under_investigation"},
     "extensions_api.decide": {"accept": False},
     "extensions_api.in_the_wild": {"exploited": False},

@@ -21,7 +21,7 @@ from disclosure.cases.extensions.api import (
 )
 from disclosure.cases.models import Case
 from disclosure.errors import DomainError
-from disclosure.http.context import actor, db, mark_for_rollback, now, principal, services
+from disclosure.http.context import actor, db, discard_changes, now, principal, services
 from disclosure.http.errors import pydantic_fields
 from disclosure.policy import Permission, can_decide_time, can_on_case, can_request_time, requires
 
@@ -63,10 +63,10 @@ def request_time(case_id: int) -> Page:
             mail=mail(),
         )
     except pydantic.ValidationError as exc:
-        mark_for_rollback()
+        discard_changes()
         return _page(access, values=values, errors=pydantic_fields(exc)), 422
     except DomainError as exc:
-        mark_for_rollback()
+        discard_changes()
         errors = {**exc.fields, "form": exc.message}
         return _page(access, values=values, errors=errors), exc.status
     return _back(case_id)
@@ -89,7 +89,7 @@ def decide(case_id: int, request_id: int) -> Page:
             mail=mail(),
         )
     except DomainError as exc:
-        mark_for_rollback()
+        discard_changes()
         return _page(access, errors={"decision": exc.message}), exc.status
     return _back(case_id)
 
@@ -101,7 +101,7 @@ def withdraw(case_id: int, request_id: int) -> Page:
     try:
         extensions.withdraw(db(), access, request_id, actor=actor(), now=now())
     except DomainError as exc:
-        mark_for_rollback()
+        discard_changes()
         return _page(access, errors={"decision": exc.message}), exc.status
     return _back(case_id)
 
@@ -122,7 +122,7 @@ def in_the_wild(case_id: int) -> Page:
             expected_version=int(version) if version.isascii() and version.isdigit() else None,
         )
     except DomainError as exc:
-        mark_for_rollback()
+        discard_changes()
         return _page(access, errors={"in_the_wild": exc.message}), exc.status
     return _back(case_id)
 
