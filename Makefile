@@ -40,10 +40,11 @@ run: prerequisites $(VENV)/.installed-run
 test: prerequisites $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
 
 bench: prerequisites $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks

@@ -44,9 +44,7 @@ class Permission(StrEnum):
     REPORTS_READ_OWN = "reports:read-own"
     CASES_READ = "cases:read"
     CASES_WRITE = "cases:write"
-    ADVISORIES_PUBLISH = "advisories:publish"
     USERS_ADMIN = "users:admin"  # accounts, roles, everyone's sessions and tokens
-    AUDIT_READ = "audit:read"
 
 
 ROLE_GRANTS: dict[UserRole, frozenset[Permission]] = {
@@ -60,7 +58,6 @@ ROLE_GRANTS: dict[UserRole, frozenset[Permission]] = {
             Permission.REPORTS_READ_OWN,
             Permission.CASES_READ,
             Permission.CASES_WRITE,
-            Permission.ADVISORIES_PUBLISH,
         }
     ),
     UserRole.ADMIN: frozenset(Permission),
@@ -74,9 +71,7 @@ SCOPE_FOR: dict[Permission, TokenScope | None] = {
     Permission.REPORTS_READ_OWN: TokenScope.REPORTS_SUBMIT,
     Permission.CASES_READ: TokenScope.CASES_READ,
     Permission.CASES_WRITE: TokenScope.CASES_WRITE,
-    Permission.ADVISORIES_PUBLISH: TokenScope.ADVISORIES_PUBLISH,
     Permission.USERS_ADMIN: TokenScope.ADMIN,
-    Permission.AUDIT_READ: TokenScope.ADMIN,
 }
 
 
@@ -201,12 +196,8 @@ _CASE_GRANTS: dict[CaseRole, frozenset[Permission]] = {
     CaseRole.REPORTER: frozenset({Permission.REPORTS_READ_OWN}),
     CaseRole.VIEWER: frozenset({Permission.CASES_READ}),
     CaseRole.TRIAGER: frozenset({Permission.CASES_READ, Permission.CASES_WRITE}),
-    CaseRole.OWNER: frozenset(
-        {Permission.CASES_READ, Permission.CASES_WRITE, Permission.ADVISORIES_PUBLISH}
-    ),
-    CaseRole.ADMIN: frozenset(
-        {Permission.CASES_READ, Permission.CASES_WRITE, Permission.ADVISORIES_PUBLISH}
-    ),
+    CaseRole.OWNER: frozenset({Permission.CASES_READ, Permission.CASES_WRITE}),
+    CaseRole.ADMIN: frozenset({Permission.CASES_READ, Permission.CASES_WRITE}),
     CaseRole.PARTICIPANT: frozenset(),
 }
 
@@ -240,7 +231,51 @@ def authorize_case(principal: Principal, role: CaseRole, permission: Permission)
         raise NotFound("No such case.")
 
 
+def can_change_state(principal: Principal, role: CaseRole) -> bool:
+    """Members who may write move a case through its lifecycle; its reporter may withdraw
+    it or answer a question (the lifecycle decides which moves each side has)."""
+    if role is CaseRole.REPORTER:
+        return can_on_case(principal, role, Permission.REPORTS_READ_OWN)
+    return can_on_case(principal, role, Permission.CASES_WRITE)
+
+
+def can_see_internal_notes(role: CaseRole) -> bool:
+    """Internal notes are the vendor's: its members and admins, never the reporter or a
+    participant from another program."""
+    return role in (CaseRole.VIEWER, CaseRole.TRIAGER, CaseRole.OWNER, CaseRole.ADMIN)
+
+
+def is_vendor_side(role: CaseRole) -> bool:
+    """Whether the reader sees the case as the vendor does (members, admins)."""
+    return role not in (CaseRole.REPORTER, CaseRole.NONE, CaseRole.PARTICIPANT)
+
+
+# --- intake ---------------------------------------------------------------------------------
+
+
+def can_submit_report(principal: Principal, *, accepts_anonymous: bool) -> bool:
+    """A signed-in account needs reports:submit; nobody may submit where the program accepts
+    only signed-in researchers."""
+    if principal.is_authenticated:
+        return can(principal, Permission.REPORTS_SUBMIT)
+    return accepts_anonymous
+
+
+def authorize_submission(principal: Principal, *, accepts_anonymous: bool, program: str) -> None:
+    """Raise Unauthenticated (sign in first) or Forbidden unless the principal may submit."""
+    if principal.is_authenticated:
+        authorize(principal, Permission.REPORTS_SUBMIT)
+    elif not accepts_anonymous:
+        raise Unauthenticated(f"{program} accepts reports only from signed-in researchers.")
+
+
 # --- multi-party coordination ---------------------------------------------------------------
+
+
+def can_coordinate(user: User) -> bool:
+    """Who may be seated on another program's case as an outside coordinator: an active
+    vendor or admin account (a CERT's staff, say), never a researcher's."""
+    return user.is_active and user.role in (UserRole.VENDOR, UserRole.ADMIN)
 
 
 class ParticipantAccess(StrEnum):

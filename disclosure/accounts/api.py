@@ -12,7 +12,7 @@ from disclosure.accounts.forms import TokenRequest
 from disclosure.accounts.models import TokenScope, UserRole
 from disclosure.errors import Forbidden, NotFound
 from disclosure.http.api import operation
-from disclosure.http.context import actor, db, now, principal
+from disclosure.http.context import actor, current_user, db, now, principal
 from disclosure.policy import Permission, requires
 
 blueprint = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
@@ -70,12 +70,9 @@ class IncidentReport(BaseModel):
 @requires(Permission.ACCOUNT_SELF)
 @operation("The account behind this request", response=Me)
 def me() -> Me:
-    who = principal()
-    user = who.user
-    assert user is not None
-    assert user.id is not None
+    who, user = principal(), current_user()
     return Me(
-        id=user.id,
+        id=user.id or 0,
         email=user.email,
         role=user.role,
         via_token=who.via_token,
@@ -153,7 +150,7 @@ def create_token(body: TokenRequest) -> TokenCreated:
     raw, row = tokens.create_token(
         db(),
         actor(),
-        who.user,  # type: ignore[arg-type]
+        current_user(),
         scopes=body.scopes,
         name=body.name,
         now=now(),

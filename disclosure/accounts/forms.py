@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from disclosure.accounts.models import TokenScope
 
@@ -18,6 +18,13 @@ class PasswordChangeForm(BaseModel):
     current_password: str = Field(min_length=1, max_length=1024)
     new_password: str = Field(min_length=12, max_length=1024)
     confirm_password: str = Field(min_length=1, max_length=1024)
+
+    @field_validator("confirm_password")
+    @classmethod
+    def _confirms_the_new_password(cls, value: str, info: ValidationInfo) -> str:
+        if "new_password" in info.data and value != info.data["new_password"]:
+            raise ValueError("Does not match the new password.")
+        return value
 
 
 class TokenRequest(BaseModel):

@@ -70,6 +70,29 @@ class LoginLimits:
     lockout: timedelta
 
 
+def sign_in(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    limits: LoginLimits,
+    session_limits: sessions.SessionLimits,
+    now: datetime,
+    ip_address: str = "",
+    user_agent: str = "",
+) -> str:
+    """Check the password and start a browser session; returns the cookie value.
+
+    A failure is counted (and flushed) before it raises: the caller commits either way."""
+    user = authenticate(
+        session, email=email, password=password, limits=limits, now=now, ip_address=ip_address
+    )
+    cookie_value, _row = sessions.start_session(
+        session, user, limits=session_limits, now=now, ip_address=ip_address, user_agent=user_agent
+    )
+    return cookie_value
+
+
 def authenticate(
     session: Session,
     *,

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
-import pydantic
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from disclosure.accounts import service, sessions, tokens
 from disclosure.accounts.forms import LoginForm, PasswordChangeForm, TokenRequest
-from disclosure.errors import DomainError, TooManyAttempts, Unauthenticated
-from disclosure.http.context import actor, client_ip, db, now, principal, settings
+from disclosure.errors import DomainError
+from disclosure.http.context import actor, client_ip, current_user, db, now, principal, settings
 from disclosure.http.csrf import cookie_names
-from disclosure.http.errors import pydantic_fields
+from disclosure.http.forms import parse_form, rerender
 from disclosure.http.hooks import session_limits
 from disclosure.policy import Permission, public, requires
 
@@ -35,44 +35,32 @@ def _safe_next(target: str | None) -> str:
 @public
 def login() -> Response | str | tuple[str, int]:
     if request.method == "GET":
-        return render_template(
-            "accounts/login.html", email="", errors={}, next=request.args.get("next", "")
-        )
-    email = request.form.get("email", "")
+        return _login_page({}, next_path=request.args.get("next", ""))
+    next_path = request.form.get("next", "")
     try:
-        form = LoginForm.model_validate(request.form.to_dict())
-        user = service.authenticate(
+        form = parse_form(LoginForm, request.form)
+        cookie_value = service.sign_in(
             db(),
             email=form.email,
             password=form.password,
             limits=_login_limits(),
+            session_limits=session_limits(),
             now=now(),
             ip_address=client_ip(),
+            user_agent=request.headers.get("User-Agent", ""),
         )
-    except pydantic.ValidationError as exc:
-        return render_template(
-            "accounts/login.html",
-            email=email,
-            errors=pydantic_fields(exc),
-            next=request.form.get("next", ""),
-        ), 422
-    except (Unauthenticated, TooManyAttempts) as exc:
-        # Not an error response: the failure count must be committed.
-        return render_template(
-            "accounts/login.html",
-            email=email,
-            errors={"form": exc.message},
-            next=request.form.get("next", ""),
-        ), exc.status
-    cookie_value, _row = sessions.start_session(
-        db(),
-        user,
-        limits=session_limits(),
-        now=now(),
-        ip_address=client_ip(),
-        user_agent=request.headers.get("User-Agent", ""),
-    )
-    response = redirect(_safe_next(request.form.get("next")))
+    except DomainError as exc:  # the failure count must be committed: keep the writes
+        page = partial(_login_page, email=request.form.get("email", ""), next_path=next_path)
+        return rerender(exc, page, keep_writes=True)
+    return _signed_in(cookie_value, _safe_next(next_path))
+
+
+def _login_page(errors: dict[str, str], *, email: str = "", next_path: str = "") -> str:
+    return render_template("accounts/login.html", email=email, errors=errors, next=next_path)
+
+
+def _signed_in(cookie_value: str, target: str) -> Response:
+    response = redirect(target)
     response.set_cookie(
         cookie_names()[0],
         cookie_value,
@@ -138,18 +126,18 @@ def create_token() -> str | tuple[str, int]:
         "expires_in_days": request.form.get("expires_in_days") or 90,
     }
     try:
-        form = TokenRequest.model_validate(data)
+        form = parse_form(TokenRequest, data)
         raw, _token = tokens.create_token(
             db(),
             actor(),
-            principal().user,
+            current_user(),
             scopes=form.scopes,
             name=form.name,  # type: ignore[arg-type]
             lifetime=timedelta(days=form.expires_in_days),
             now=now(),
         )
-    except pydantic.ValidationError as exc:
-        return _account_page(errors=pydantic_fields(exc)), 422
+    except DomainError as exc:
+        return rerender(exc, lambda errors: _account_page(errors=errors))
     return _account_page(new_token=raw)
 
 
@@ -165,32 +153,23 @@ def revoke_token(token_id: int) -> Response:
 @blueprint.route("/account/password", methods=["GET", "POST"])
 @requires(Permission.ACCOUNT_SELF)
 def password() -> Response | str | tuple[str, int]:
-    user = principal().user
     if request.method == "GET":
-        return render_template("accounts/password.html", user=user, errors={})
+        return _password_page({})
     try:
-        form = PasswordChangeForm.model_validate(request.form.to_dict())
-        if form.new_password != form.confirm_password:
-            return render_template(
-                "accounts/password.html",
-                user=user,
-                errors={"confirm_password": "Does not match the new password."},
-            ), 422
+        form = parse_form(PasswordChangeForm, request.form)
         service.change_password(
             db(),
-            user,
-            current=form.current_password,  # type: ignore[arg-type]
+            current_user(),
+            current=form.current_password,
             new=form.new_password,
             keep_session_id=principal().session_id,
             now=now(),
             ip_address=client_ip(),
         )
-    except pydantic.ValidationError as exc:
-        return render_template(
-            "accounts/password.html", user=user, errors=pydantic_fields(exc)
-        ), 422
     except DomainError as exc:
-        return render_template(
-            "accounts/password.html", user=user, errors=exc.fields or {"form": exc.message}
-        ), exc.status
+        return rerender(exc, _password_page)
     return redirect(url_for("accounts.account"))
+
+
+def _password_page(errors: dict[str, str]) -> str:
+    return render_template("accounts/password.html", user=current_user(), errors=errors)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from disclosure.audit.service import Actor
+from disclosure.audit.service import Actor, record
 from disclosure.cases.models import Case, CaseEvent
 from disclosure.policies import events as clock
 
@@ -60,6 +60,34 @@ def add_event(
         details=json.dumps(dict(details or {}), sort_keys=True, default=str),
     )
     session.add(event)
+    return event
+
+
+def log_event(
+    session: Session,
+    case: Case,
+    kind: EventKind,
+    action: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    details: Mapping[str, Any] | None = None,
+    audit_details: Mapping[str, Any] | None = None,
+    internal: bool = False,
+) -> CaseEvent:
+    """A change to a case, in its timeline and in the audit chain at once: every verb that
+    changes a case calls this, so neither record can be forgotten. `audit_details` (default:
+    `details`) leaves out what the chain should not hold, such as free text about the case."""
+    event = add_event(session, case, kind, actor=actor, now=now, details=details, internal=internal)
+    record(
+        session,
+        actor,
+        action,
+        now=now,
+        subject_type="case",
+        subject_id=case.id,
+        details=details if audit_details is None else audit_details,
+    )
     return event
 
 

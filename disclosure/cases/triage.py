@@ -8,12 +8,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from disclosure.audit.service import Actor, record
+from disclosure.audit.service import Actor
 from disclosure.cases import lifecycle
 from disclosure.cases.access import CaseAccess
 from disclosure.cases.clock import service as clock
 from disclosure.cases.models import Case, CaseState
-from disclosure.cases.timeline import EventKind, add_event, events_of, state_before_needs_info
+from disclosure.cases.timeline import EventKind, events_of, log_event, state_before_needs_info
 from disclosure.errors import Conflict, NotFound
 from disclosure.limits import is_row_id
 from disclosure.policies.presets import DisclosurePolicy
@@ -71,15 +71,7 @@ def change_state(
     if duplicate_of is not None:
         details["duplicate_of"] = duplicate_of
     kind = EventKind.REOPENED if move.is_reopen else EventKind.STATE_CHANGED
-    add_event(session, case, kind, actor=actor, now=now, details=details)
-    record(
-        session,
-        actor,
-        "case.reopen" if move.is_reopen else "case.transition",
-        now=now,
-        subject_type="case",
-        subject_id=case.id,
-        details=details,
-    )
-    clock.refresh(session, case, clock.policy_for(policies, case, session), now=now)
+    action = "case.reopen" if move.is_reopen else "case.transition"
+    log_event(session, case, kind, action, actor=actor, now=now, details=details)
+    clock.refresh_case(session, case, policies, now=now)
     return move

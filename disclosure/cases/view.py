@@ -19,9 +19,10 @@ from disclosure.cases.cwe import COMMON_WEAKNESSES, cwe_label
 from disclosure.cases.models import BlobKind, Case, CaseBlob, CaseState
 from disclosure.cases.severity import Severity
 from disclosure.errors import DomainError, ServiceUnavailable, ValidationError
-from disclosure.http.context import actor, db, discard_changes, now, principal, services
+from disclosure.http.context import actor, db, now, principal, services
+from disclosure.http.forms import rerender
 from disclosure.limits import parse_row_id
-from disclosure.policy import CaseRole, Permission, can_on_case
+from disclosure.policy import Permission, can_change_state, can_on_case, is_vendor_side
 
 Page = str | tuple[str, int] | Response
 
@@ -89,9 +90,8 @@ def back_to_case(case_id: int, anchor: str) -> Response:
 
 def failed(access: CaseAccess, exc: DomainError) -> tuple[str, int]:
     """The page again, with the input kept and the errors at their fields; nothing applied."""
-    discard_changes()  # drop any half-made change; the page's own audit events are kept
-    errors = {**exc.fields, "form": exc.message}
-    return case_page(access, values=form_values(), errors=errors), exc.status  # type: ignore[return-value]
+    values = form_values()
+    return rerender(exc, lambda errors: case_page(access, values=values, errors=errors))
 
 
 def case_page(
@@ -111,9 +111,9 @@ def case_page(
             problem = exc.message
     if report and "title" in report:  # warms the inbox's cache at no extra gpg cost
         title_reader().remember(content.report_blob(db(), access.case), report["title"])
-    is_vendor = access.role is not CaseRole.REPORTER
+    is_vendor = is_vendor_side(access.role)
     can_write = can_on_case(principal(), access.role, Permission.CASES_WRITE)
-    can_move = can_write or access.role is CaseRole.REPORTER
+    can_move = can_change_state(principal(), access.role)
     return render_template(
         "cases/case.html",
         access=access,

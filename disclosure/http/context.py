@@ -7,7 +7,9 @@ from datetime import datetime
 from flask import current_app, g, request
 from sqlmodel import Session
 
+from disclosure.accounts.models import User
 from disclosure.audit.service import Actor
+from disclosure.errors import Unauthenticated
 from disclosure.policy import ANONYMOUS, Principal
 from disclosure.services import Services
 from disclosure.settings import Settings
@@ -37,6 +39,15 @@ def now() -> datetime:
 
 def principal() -> Principal:
     return g.get("principal", ANONYMOUS)
+
+
+def current_user() -> User:
+    """The signed-in user; Unauthenticated when nobody is (views that require a permission
+    never get here without one)."""
+    user = principal().user
+    if user is None:
+        raise Unauthenticated("Sign in or send a bearer token to do this.")
+    return user
 
 
 def client_ip() -> str:

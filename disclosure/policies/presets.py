@@ -183,11 +183,19 @@ class DisclosurePolicy(_Section):
         return self
 
 
+_Check = tuple[str, str, bool]  # dotted key, reason, whether the policy breaks the rule
+_NO_DEADLINE = "needs timers.disclose_days (there is no deadline)"
+
+
 def _incoherences(p: DisclosurePolicy) -> list[tuple[str, str]]:
     """Every pair of keys that contradict each other, as (dotted key, reason)."""
-    t, g, fix = p.timers, p.grace, p.fix
-    no_deadline = "needs timers.disclose_days (there is no deadline)"
-    checks = [
+    checks = [*_timer_checks(p), *_grace_checks(p), *_limit_checks(p)]
+    return [(key, reason) for key, reason, is_broken in checks if is_broken]
+
+
+def _timer_checks(p: DisclosurePolicy) -> list[_Check]:
+    t, no_deadline = p.timers, _NO_DEADLINE
+    return [
         (
             "timers.triage_days",
             "must be >= timers.acknowledge_days",
@@ -221,6 +229,12 @@ def _incoherences(p: DisclosurePolicy) -> list[tuple[str, str]]:
             t.unanswered_disclose_days is not None
             and t.unanswered_disclose_days < (t.acknowledge_days or 0),
         ),
+    ]
+
+
+def _grace_checks(p: DisclosurePolicy) -> list[_Check]:
+    t, g, fix, no_deadline = p.timers, p.grace, p.fix, _NO_DEADLINE
+    return [
         ("grace.days", no_deadline, g.days > 0 and not p.has_deadline),
         (
             "grace.in_the_wild_days",
@@ -238,6 +252,12 @@ def _incoherences(p: DisclosurePolicy) -> list[tuple[str, str]]:
             "must be <= fix.in_the_wild_patch_window_days when grace.eats_into_patch_window",
             g.eats_into_patch_window and g.in_the_wild_days > fix.in_the_wild_window_days,
         ),
+    ]
+
+
+def _limit_checks(p: DisclosurePolicy) -> list[_Check]:
+    fix, no_deadline = p.fix, _NO_DEADLINE
+    return [
         (
             "fix.in_the_wild_patch_window_days",
             "must be <= fix.patch_window_days",
@@ -255,7 +275,6 @@ def _incoherences(p: DisclosurePolicy) -> list[tuple[str, str]]:
             p.deadline.action is not DeadlineAction.NOTIFY and not p.has_deadline,
         ),
     ]
-    return [(key, reason) for key, reason, is_broken in checks if is_broken]
 
 
 def load_policy(path: Path) -> DisclosurePolicy:

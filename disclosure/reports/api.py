@@ -17,9 +17,9 @@ from disclosure.cases.clock.view import deadlines_out, explanations
 from disclosure.cases.models import Case
 from disclosure.errors import NotFound, ValidationError
 from disclosure.http.api import TRACKING_HEADER, operation, read_json
-from disclosure.http.context import actor, db, now, principal, services
+from disclosure.http.context import actor, current_user, db, now, principal, services
 from disclosure.http.errors import pydantic_fields
-from disclosure.policy import Permission, authorize, public, requires
+from disclosure.policy import Permission, authorize_submission, public, requires
 from disclosure.programs.models import Program
 from disclosure.programs.service import get_program
 from disclosure.reports import service
@@ -41,14 +41,13 @@ blueprint = Blueprint("reports_api", __name__, url_prefix="/api/v1")
 )
 def submit(slug: str) -> Response:
     who = principal()
-    if who.is_authenticated:
-        authorize(who, Permission.REPORTS_SUBMIT)
     key = request.headers.get("Idempotency-Key")
     if key and (problem := service.idempotency_key_problem(key)):
         raise ValidationError(
             "Invalid Idempotency-Key header.", fields={"Idempotency-Key": problem}
         )
     program = get_program(db(), slug)
+    authorize_submission(who, accepts_anonymous=program.accepts_anonymous, program=program.name)
     submission = service.submit_report(
         db(),
         intake_of(services()),
@@ -97,7 +96,7 @@ def _summary(case: Case) -> CaseSummary:
 @requires(Permission.REPORTS_READ_OWN)
 @operation("The reports I submitted with my account", response=CaseSummaryList)
 def mine() -> CaseSummaryList:
-    cases = service.cases_of(db(), principal().user)  # type: ignore[arg-type]
+    cases = service.cases_of(db(), current_user())
     return CaseSummaryList(cases=[_summary(case) for case in cases])
 
 

@@ -18,18 +18,18 @@ from disclosure.audit.service import Actor, record
 from disclosure.cases.access import find_by_tracking_code, hash_code
 from disclosure.cases.clock import service as clock
 from disclosure.cases.models import BlobKind, Case, CaseBlob, InTheWild
-from disclosure.cases.timeline import EventKind, add_event
+from disclosure.cases.timeline import EventKind, add_event, log_event
 from disclosure.crypto import CryptoError
 from disclosure.errors import (
     Conflict,
     NotFound,
     ServiceUnavailable,
-    Unauthenticated,
 )
 from disclosure.notify.service import Recipient, enqueue
 from disclosure.policies import versions
 from disclosure.policies.deadlines import Deadlines
 from disclosure.policies.presets import DisclosurePolicy
+from disclosure.policy import Principal, authorize_submission
 from disclosure.programs.models import Program
 from disclosure.programs.service import active_keys
 from disclosure.reports import sealing
@@ -73,12 +73,45 @@ def submit_report(
         return earlier
     policy = policy_of(intake, program)
     versions.remember(session, policy, now=now)  # the case keeps this version for good
+    blobs = sealing.encrypt(intake, report, _fingerprints(session, program), submitter)
+    code = tracking_code(intake.secret_key, idempotency_key) if submitter is None else None
+    case = _new_case(program, policy, report, submitter, code, idempotency_key, blobs, now)
+    if not _insert(session, case):
+        if idempotency_key and (
+            earlier := _replay(session, intake, idempotency_key, submitter, program)
+        ):
+            return earlier  # a concurrent duplicate won the race
+        raise Conflict("This submission collided with another one; please send it again.")
+    for blob in blobs:
+        blob.case_id, blob.created_at = case.id or 0, now
+        session.add(blob)
+    _log_arrival(session, case, program, anonymous=submitter is None, actor=actor, now=now)
+    deadlines = clock.refresh(session, case, policy, now=now)
+    receipt = _sign(session, intake, case, program, blobs, now)
+    if submitter is not None:
+        _remember_key(session, intake, submitter, report, actor, now)
+        _mail_receipt(session, intake, submitter, case, receipt, deadlines, now)
+    return Submission(case, receipt, deadlines, code, replayed=False)
+
+
+def _fingerprints(session: Session, program: Program) -> list[str]:
     fingerprints = [key.fingerprint for key in active_keys(session, program)]
     if not fingerprints:
         raise ServiceUnavailable("This program has no active key; nothing was stored.")
-    blobs = sealing.encrypt(intake, report, fingerprints, submitter)
-    code = tracking_code(intake.secret_key, idempotency_key) if submitter is None else None
-    case = Case(
+    return fingerprints
+
+
+def _new_case(
+    program: Program,
+    policy: DisclosurePolicy,
+    report: ReportIn | EncryptedReportIn,
+    submitter: User | None,
+    code: str | None,
+    idempotency_key: str | None,
+    blobs: list[CaseBlob],
+    now: datetime,
+) -> Case:
+    return Case(
         program_id=program.id or 0,
         reporter_id=submitter.id if submitter else None,
         tracking_code_hash=hash_code(code) if code else None,
@@ -91,27 +124,37 @@ def submit_report(
         received_at=now,
         updated_at=now,
     )
+
+
+def _insert(session: Session, case: Case) -> bool:
+    """Add the case row; False when its idempotency key is taken (a concurrent duplicate)."""
     try:
         with session.begin_nested():
             session.add(case)
             session.flush()
     except sa.exc.IntegrityError:
-        if idempotency_key and (
-            earlier := _replay(session, intake, idempotency_key, submitter, program)
-        ):
-            return earlier  # a concurrent duplicate won the race
-        raise
-    for blob in blobs:
-        blob.case_id = case.id or 0
-        blob.created_at = now
-        session.add(blob)
-    add_event(
+        return False
+    return True
+
+
+def _log_arrival(
+    session: Session, case: Case, program: Program, *, anonymous: bool, actor: Actor, now: datetime
+) -> None:
+    """The case's first timeline events and its case.submit audit record."""
+    log_event(
         session,
         case,
         EventKind.RECEIVED,
+        "case.submit",
         actor=actor,
         now=now,
-        details={"anonymous": submitter is None, "attachments": case.attachment_count},
+        details={"anonymous": anonymous, "attachments": case.attachment_count},
+        audit_details={
+            "program": program.slug,
+            "pre_encrypted": case.is_pre_encrypted,
+            "attachments": case.attachment_count,
+            "anonymous": anonymous,
+        },
     )
     if case.exploited_in_the_wild is InTheWild.YES:
         add_event(
@@ -122,33 +165,15 @@ def submit_report(
             now=now,
             details={"by": "reporter"},
         )
-    deadlines = clock.refresh(session, case, policy, now=now)
-    receipt = _sign(session, intake, case, program, blobs, now)
-    if submitter is not None:
-        _remember_key(session, intake, submitter, report, actor, now)
-        _mail_receipt(session, intake, submitter, case, receipt, deadlines, now)
-    record(
-        session,
-        actor,
-        "case.submit",
-        now=now,
-        subject_type="case",
-        subject_id=case.id,
-        details={
-            "program": program.slug,
-            "pre_encrypted": case.is_pre_encrypted,
-            "attachments": case.attachment_count,
-            "anonymous": submitter is None,
-        },
-    )
-    return Submission(case, receipt, deadlines, code, replayed=False)
 
 
 def _check_program(program: Program, submitter: User | None) -> None:
     if not program.is_open:
         raise NotFound(f"No program {program.slug!r}.")
-    if submitter is None and not program.accepts_anonymous:
-        raise Unauthenticated(f"{program.name} accepts reports only from signed-in researchers.")
+    # The views authorize the request; the verb keeps the rule for any other caller.
+    authorize_submission(
+        Principal(user=submitter), accepts_anonymous=program.accepts_anonymous, program=program.name
+    )
 
 
 def policy_of(intake: Intake, program: Program) -> DisclosurePolicy:

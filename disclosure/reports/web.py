@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pydantic
@@ -20,9 +21,25 @@ from disclosure.errors import (
     Unauthenticated,
     ValidationError,
 )
-from disclosure.http.context import actor, db, discard_changes, now, principal, services, settings
+from disclosure.http.context import (
+    actor,
+    current_user,
+    db,
+    discard_changes,
+    now,
+    principal,
+    services,
+    settings,
+)
+from disclosure.http.forms import rerender
 from disclosure.policies.description import describe
-from disclosure.policy import Permission, authorize, public, requires
+from disclosure.policy import (
+    Permission,
+    authorize_submission,
+    can_submit_report,
+    public,
+    requires,
+)
 from disclosure.programs.models import Program
 from disclosure.programs.service import active_keys, get_program
 from disclosure.reports import receipts, service
@@ -31,6 +48,7 @@ from disclosure.reports.forms import EncryptedReportIn, ReportIn
 from disclosure.reports.intake import intake_of
 
 blueprint = Blueprint("portal", __name__)
+_ENCRYPTION_DOWN = "Encryption is unavailable right now; nothing was stored."
 
 Page = str | tuple[str, int]
 
@@ -60,14 +78,19 @@ def program(slug: str) -> str:
 @public  # anonymous reports where the program accepts them; submit_report enforces that
 def report(slug: str) -> Page:
     program = _open_program(slug)
+    return _submit(program) if request.method == "POST" else _show_form(program)
+
+
+def _show_form(program: Program) -> Page:
+    if not can_submit_report(principal(), accepts_anonymous=program.accepts_anonymous):
+        return _sign_in_page(program, ""), 401
+    return _form_page(program, {})
+
+
+def _submit(program: Program) -> Page:
     who = principal()
-    if request.method == "GET":
-        if not (who.is_authenticated or program.accepts_anonymous):
-            return _sign_in_page(program, ""), 401
-        return _form_page(program)
-    if who.is_authenticated:
-        authorize(who, Permission.REPORTS_SUBMIT)
     try:
+        authorize_submission(who, accepts_anonymous=program.accepts_anonymous, program=program.name)
         submission = service.submit_report(
             db(),
             intake_of(services()),
@@ -81,9 +104,10 @@ def report(slug: str) -> Page:
     except Unauthenticated as exc:
         discard_changes()
         return _sign_in_page(program, exc.message), 401
-    except (DomainError, CryptoError) as exc:
-        discard_changes()
-        return _form_page(program, exc), getattr(exc, "status", 503)
+    except CryptoError:
+        return rerender(ServiceUnavailable(_ENCRYPTION_DOWN), partial(_form_page, program))
+    except DomainError as exc:
+        return rerender(exc, partial(_form_page, program))
     rows = deadline_rows(db(), submission.case, services().policies, now(), submission.deadlines)
     page = render_template("reports/receipt.html", program=program, s=submission, rows=rows)
     return page, 200 if submission.replayed else 201
@@ -120,23 +144,19 @@ def _idempotency_key() -> str:
     return key
 
 
-def _form_page(program: Program, error: DomainError | CryptoError | None = None) -> str:
-    """The report form: empty, or as submitted with each error at its field."""
-    values = request.form.to_dict() if error else {}
+def _form_page(program: Program, errors: dict[str, str]) -> str:
+    """The report form: empty, or as submitted with each error at its (top-level) field."""
+    values = request.form.to_dict() if errors else {}
     values.pop("csrf_token", None)
-    errors: dict[str, str] = {}
-    if isinstance(error, DomainError):
-        for name, problem in error.fields.items():
-            errors.setdefault(name.split(".", 1)[0], problem)
-        errors["form"] = error.message
-    elif error is not None:
-        errors["form"] = "Encryption is unavailable right now; nothing was stored."
+    shown: dict[str, str] = {}
+    for name, problem in errors.items():
+        shown.setdefault(name.split(".", 1)[0], problem)
     cfg = services().settings
     return render_template(
         "reports/report_form.html",
         program=program,
         values=values,
-        errors=errors,
+        errors=shown,
         weaknesses=COMMON_WEAKNESSES,
         had_files=any(f.filename for f in request.files.getlist("attachments")),
         keys={
@@ -156,7 +176,7 @@ def _sign_in_page(program: Program, message: str) -> str:
 @blueprint.get("/my/cases")
 @requires(Permission.REPORTS_READ_OWN)
 def my_cases() -> str:
-    cases = service.cases_of(db(), principal().user)  # type: ignore[arg-type]
+    cases = service.cases_of(db(), current_user())
     # Each row's clock comes from cases/_clock.html, the same partial as on the case page.
     entries = [(case, db().get(Program, case.program_id)) for case in cases]
     return render_template("reports/my_cases.html", entries=entries)

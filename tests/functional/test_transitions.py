@@ -106,18 +106,34 @@ def test_duplicate_links_the_original_of_the_same_program(app, client, setup) ->
     _move(client, setup, "acknowledged")
     missing = _move(client, setup, "duplicate")
     assert missing.status_code == 422
-    assert _move(client, setup, "duplicate", duplicate_of=other).status_code == 200
+    linked = _move(client, setup, "duplicate", duplicate_of=other)
+    assert linked.status_code == 200
+    assert linked.get_json()["state"] == "duplicate"
+    case = client.get(f"/api/v1/cases/{setup['case']}", headers=setup["vendor"]).get_json()
+    assert case["duplicate_of"] == other
     make_program(app, "elsewhere")
     foreign = client.post("/api/v1/programs/elsewhere/reports", json=report_json()).get_json()
     _move(client, setup, "acknowledged")
     assert _move(client, setup, "duplicate", duplicate_of=foreign["id"]).status_code == 404
+    after = client.get(f"/api/v1/cases/{setup['case']}", headers=setup["vendor"]).get_json()
+    assert (after["state"], after["duplicate_of"]) == ("acknowledged", None)
 
 
 def test_viewers_cannot_change_and_strangers_do_not_see(app, client, setup) -> None:
     viewer = make_user(app, "viewer@acme.example", UserRole.VENDOR)
     add_member(app, setup["program"], viewer, "viewer")
     setup["viewer"] = bearer(make_token(app, viewer, TokenScope.CASES_READ, TokenScope.CASES_WRITE))
+    before = client.get(f"/api/v1/cases/{setup['case']}", headers=setup["vendor"]).get_json()
     assert _move(client, setup, "acknowledged", who="viewer").status_code == 403
+    after = client.get(f"/api/v1/cases/{setup['case']}", headers=setup["vendor"]).get_json()
+    assert (
+        (after["state"], after["version"])
+        == (before["state"], before["version"])
+        == (
+            "new",
+            before["version"],
+        )
+    )
     stranger = make_user(app, "other@vendor.example", UserRole.VENDOR)
     setup["stranger"] = bearer(
         make_token(app, stranger, TokenScope.CASES_READ, TokenScope.CASES_WRITE)

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, redirect, render_template, url_for
 
 from disclosure.accounts.calendar import feed as calendar_feed
 from disclosure.cases.clock import calendar
-from disclosure.http.context import actor, db, now, principal, services, settings
+from disclosure.http.context import actor, current_user, db, now, principal, services, settings
 from disclosure.policy import Permission, public, requires
 
 blueprint = Blueprint("calendar", __name__)
@@ -21,7 +21,7 @@ def page() -> str:
 @blueprint.post("/account/calendar")
 @requires(Permission.ACCOUNT_SELF)
 def create() -> str:
-    raw = calendar_feed.create_feed(db(), actor(), principal().user, now=now())  # type: ignore[arg-type]
+    raw = calendar_feed.create_feed(db(), actor(), current_user(), now=now())
     return _page(url=feed_url(raw))
 
 

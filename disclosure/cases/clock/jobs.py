@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from disclosure.audit.service import Actor, record
+from disclosure.audit.service import Actor
 from disclosure.cases.clock import service as clock
 from disclosure.cases.clock.models import CaseTimer
 from disclosure.cases.lifecycle import CLOSING
 from disclosure.cases.models import Case, CaseState
-from disclosure.cases.timeline import EventKind, add_event
+from disclosure.cases.timeline import EventKind, add_event, log_event
 from disclosure.crypto import CryptoError, GpgUnavailable
 from disclosure.db import is_postgresql, unit_of_work
 from disclosure.notify import messages
@@ -167,20 +167,20 @@ def _fire(
         "due_at": timer.due_at.isoformat(),
         "mailed": is_loud,
     }
-    is_internal = timer.deadline in VENDOR_DEADLINES
-    add_event(
+    is_due_milestone = timer.level == DUE and timer.deadline in MILESTONES
+    action = action_at(policy, timer.deadline) if is_due_milestone else None
+    log_event(
         work.session,
         case,
         EventKind.TIMER_FIRED,
+        "timer.fire",
         actor=SCHEDULER,
         now=work.now,
         details=details,
-        internal=is_internal,
+        audit_details={**details, "action": action.value} if action else details,
+        internal=timer.deadline in VENDOR_DEADLINES,
     )
-    action = None
-    if timer.level == DUE and timer.deadline in MILESTONES:
-        action = action_at(policy, timer.deadline)
-        details["action"] = action.value
+    if action is not None:  # the timeline says what the policy does now; the audit has it above
         due = {"timer_id": timer.id, "deadline": timer.deadline, "action": action.value}
         add_event(
             work.session,
@@ -194,15 +194,6 @@ def _fire(
         ref = work.case_ref(case, policy)
         for recipient, mail in _mails(work, case, ref, timer, deadline_at, action):
             work.enqueue(recipient, mail, timer.id)
-    record(
-        work.session,
-        SCHEDULER,
-        "timer.fire",
-        now=work.now,
-        subject_type="case",
-        subject_id=case.id,
-        details=details,
-    )
 
 
 def _mails(

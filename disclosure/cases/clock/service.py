@@ -52,6 +52,13 @@ def deadlines_of(
     )
 
 
+def refresh_case(
+    session: Session, case: Case, policies: Mapping[str, DisclosurePolicy], *, now: datetime
+) -> Deadlines:
+    """`refresh` under the policy version the case arrived under."""
+    return refresh(session, case, policy_for(policies, case, session), now=now)
+
+
 def refresh(session: Session, case: Case, policy: DisclosurePolicy, *, now: datetime) -> Deadlines:
     """Recompute the deadlines after an event, store them on the case, reschedule timers."""
     session.flush()

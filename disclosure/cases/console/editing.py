@@ -8,7 +8,7 @@ completely or not at all, and every failure is reported beside its case.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -19,20 +19,17 @@ from sqlmodel import Session, col, select
 
 from disclosure.accounts.models import User
 from disclosure.accounts.service import find_user_by_email
-from disclosure.audit.service import Actor, record
+from disclosure.audit.service import Actor
 from disclosure.cases import lifecycle, triage
 from disclosure.cases.access import CaseAccess, open_case
 from disclosure.cases.cwe import check_cwe
 from disclosure.cases.models import AffectedProduct, Case, CaseState
 from disclosure.cases.severity import Severity, score_vector
-from disclosure.cases.timeline import EventKind, add_event, events_of, state_before_needs_info
-from disclosure.errors import DomainError, Forbidden, NotFound, ValidationError
+from disclosure.cases.timeline import EventKind, events_of, log_event, state_before_needs_info
+from disclosure.errors import Forbidden, NotFound, ValidationError
 from disclosure.limits import parse_row_id
-from disclosure.policies.presets import DisclosurePolicy
 from disclosure.policy import CaseRole, Permission, Principal
 from disclosure.programs.models import ProgramMember
-
-MAX_BULK = 200
 
 
 class Keep(Enum):
@@ -86,13 +83,6 @@ class TriageEdit:
     cwe: str | Keep | None = KEEP
     assignee: str | int | Keep | None = KEEP  # an email or a user id
     affected: Sequence[AffectedIn] | Keep = KEEP
-
-
-@dataclass(frozen=True)
-class BulkOutcome:
-    case_id: int
-    is_done: bool
-    message: str
 
 
 def open_for_edit(session: Session, principal: Principal, case_id: int) -> CaseAccess:
@@ -162,12 +152,29 @@ def edit_case(
     if severity is not KEEP and _set_severity(session, case, severity, actor=actor, now=now):
         changed.append("cvss")
     if cwe is not KEEP and cwe != case.cwe:
-        _log(session, case, EventKind.CWE_SET, "case.cwe_set", {"cwe": cwe}, actor, now)
+        log_event(
+            session,
+            case,
+            EventKind.CWE_SET,
+            "case.cwe_set",
+            actor=actor,
+            now=now,
+            details={"cwe": cwe},
+        )
         case.cwe = cwe
         changed.append("cwe")
     if assignee is not KEEP and (assignee.id if assignee else None) != case.assignee_id:
         details = {"assignee": assignee.email if assignee else None}
-        _log(session, case, EventKind.ASSIGNED, "case.assign", details, actor, now, internal=True)
+        log_event(
+            session,
+            case,
+            EventKind.ASSIGNED,
+            "case.assign",
+            actor=actor,
+            now=now,
+            details=details,
+            internal=True,
+        )
         case.assignee_id = assignee.id if assignee else None
         changed.append("assignee")
     if edit.affected is not KEEP and _set_affected(
@@ -237,7 +244,15 @@ def _set_severity(
     case.cvss_score = severity.score if severity else None
     case.cvss_rating = severity.rating if severity else None
     details = {"vector": case.cvss_vector, "score": case.cvss_score, "rating": case.cvss_rating}
-    _log(session, case, EventKind.SEVERITY_SET, "case.severity_set", details, actor, now)
+    log_event(
+        session,
+        case,
+        EventKind.SEVERITY_SET,
+        "case.severity_set",
+        actor=actor,
+        now=now,
+        details=details,
+    )
     return True
 
 
@@ -254,7 +269,15 @@ def _set_affected(
     for row in rows:
         session.add(AffectedProduct(case_id=case.id or 0, **row.model_dump()))
     details = {"count": len(rows), "products": [row.product for row in rows]}
-    _log(session, case, EventKind.AFFECTED_SET, "case.affected_set", details, actor, now)
+    log_event(
+        session,
+        case,
+        EventKind.AFFECTED_SET,
+        "case.affected_set",
+        actor=actor,
+        now=now,
+        details=details,
+    )
     return True
 
 
@@ -289,96 +312,3 @@ def _as_input(rows: Sequence[AffectedProduct]) -> list[AffectedIn]:
         AffectedIn.model_construct(**{f: getattr(a, f) for f in AffectedIn.model_fields})
         for a in rows
     ]
-
-
-def _log(
-    session: Session,
-    case: Case,
-    kind: EventKind,
-    action: str,
-    details: Mapping[str, Any],
-    actor: Actor,
-    now: datetime,
-    *,
-    internal: bool = False,
-) -> None:
-    add_event(session, case, kind, actor=actor, now=now, details=details, internal=internal)
-    record(
-        session, actor, action, now=now, subject_type="case", subject_id=case.id, details=details
-    )
-
-
-# --- bulk --------------------------------------------------------------------------------------
-
-
-def bulk_assign(
-    session: Session,
-    principal: Principal,
-    case_ids: Sequence[int],
-    assignee: str | int | None,
-    *,
-    actor: Actor,
-    now: datetime,
-) -> list[BulkOutcome]:
-    """Assign each case (or unassign with None) through edit_case, case by case."""
-
-    def assign(access: CaseAccess) -> str:
-        changed = edit_case(session, access, TriageEdit(assignee=assignee), actor=actor, now=now)
-        return "assigned" if changed else "unchanged: already so"
-
-    return _each(session, principal, case_ids, assign)
-
-
-def bulk_change_state(
-    session: Session,
-    principal: Principal,
-    policies: Mapping[str, DisclosurePolicy],
-    case_ids: Sequence[int],
-    to: CaseState,
-    *,
-    actor: Actor,
-    now: datetime,
-    reason: str = "",
-    duplicate_of: int | None = None,
-) -> list[BulkOutcome]:
-    """Move each case through the lifecycle; illegal moves fail for their case only."""
-
-    def move(access: CaseAccess) -> str:
-        done = triage.change_state(
-            session,
-            access,
-            policies,
-            to=to,
-            actor=actor,
-            now=now,
-            reason=reason,
-            duplicate_of=duplicate_of,
-        )
-        return f"{done.before.value} → {done.after.value}"
-
-    return _each(session, principal, case_ids, move)
-
-
-def _each(
-    session: Session,
-    principal: Principal,
-    case_ids: Sequence[int],
-    apply: Callable[[CaseAccess], str],
-) -> list[BulkOutcome]:
-    if not case_ids:
-        raise ValidationError("Select at least one case.", fields={"cases": "None selected."})
-    if len(case_ids) > MAX_BULK:
-        raise ValidationError(
-            f"Select at most {MAX_BULK} cases at once.", fields={"cases": "Too many."}
-        )
-    outcomes = []
-    for case_id in dict.fromkeys(case_ids):
-        try:
-            with session.begin_nested():
-                message = apply(open_for_edit(session, principal, case_id))
-        except DomainError as exc:
-            detail = "; ".join(exc.fields.values()) if isinstance(exc, ValidationError) else ""
-            outcomes.append(BulkOutcome(case_id, False, f"{exc.message} {detail}".strip()))
-        else:
-            outcomes.append(BulkOutcome(case_id, True, message))
-    return outcomes

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from disclosure.cases.clock.view import case_clocks, time_left_text
+from disclosure.cases.console import bulk as bulk_actions
 from disclosure.cases.console import editing, inbox
 from disclosure.cases.models import CaseState
 from disclosure.cases.view import Page, form_number, form_state, title_reader
@@ -67,11 +68,11 @@ def bulk() -> str:
     form = request.form
     ids = [i for i in map(parse_row_id, form.getlist("case")) if i is not None]
     if form.get("action") == "assign":
-        outcomes = editing.bulk_assign(
+        outcomes = bulk_actions.bulk_assign(
             db(), principal(), ids, form.get("assignee") or None, actor=actor(), now=now()
         )
     else:
-        outcomes = editing.bulk_change_state(
+        outcomes = bulk_actions.bulk_change_state(
             db(),
             principal(),
             services().policies,

@@ -20,16 +20,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from disclosure.accounts.models import User
-from disclosure.audit.service import Actor, record
+from disclosure.audit.service import Actor
 from disclosure.cases.access import CaseAccess
 from disclosure.cases.content import record_decryption
 from disclosure.cases.lifecycle import Side
 from disclosure.cases.models import BlobKind, CaseBlob, CaseEvent
-from disclosure.cases.timeline import EventKind, add_event, details_of, events_of
+from disclosure.cases.timeline import EventKind, details_of, events_of, log_event
 from disclosure.crypto import CryptoError, Keyring
 from disclosure.errors import Conflict, Forbidden, NotFound, ServiceUnavailable
 from disclosure.notify import service as notify
-from disclosure.policy import CaseRole
+from disclosure.policy import CaseRole, can_see_internal_notes
 from disclosure.programs.models import MemberRole
 from disclosure.programs.service import active_keys
 
@@ -90,14 +90,13 @@ def post_message(
     side = side_of(access)
     blob = _store(session, keyring, access, BlobKind.MESSAGE, body, side, actor, now)
     details = {"blob": blob.id, "from": side.value}
-    add_event(session, access.case, EventKind.MESSAGE, actor=actor, now=now, details=details)
-    record(
+    log_event(
         session,
-        actor,
+        access.case,
+        EventKind.MESSAGE,
         "case.message",
+        actor=actor,
         now=now,
-        subject_type="case",
-        subject_id=access.case.id,
         details=details,
     )
     access.case.updated_at = now
@@ -116,21 +115,19 @@ def add_note(
     now: datetime,
 ) -> CaseBlob:
     """Encrypt and store an internal note: the vendor's only, never shown to the reporter."""
-    if access.role is CaseRole.REPORTER:
+    if not can_see_internal_notes(access.role):
         raise Forbidden("Internal notes are for the vendor's members.")
     blob = _store(session, keyring, access, BlobKind.NOTE, body, Side.VENDOR, actor, now)
     details = {"blob": blob.id}
-    add_event(
-        session, access.case, EventKind.NOTE, actor=actor, now=now, details=details, internal=True
-    )
-    record(
+    log_event(
         session,
-        actor,
+        access.case,
+        EventKind.NOTE,
         "case.note",
+        actor=actor,
         now=now,
-        subject_type="case",
-        subject_id=access.case.id,
         details=details,
+        internal=True,
     )
     return blob
 
@@ -211,7 +208,7 @@ def read_thread(
     now: datetime,
 ) -> list[Entry]:
     """The case's messages (or notes), decrypted in memory, oldest first; the reading is audited."""
-    if BlobKind.NOTE in kinds and access.role is CaseRole.REPORTER:
+    if BlobKind.NOTE in kinds and not can_see_internal_notes(access.role):
         raise NotFound("No such case.")
     if access.program.is_offline_only:
         return []

@@ -18,7 +18,7 @@ from disclosure.cases.models import CaseState
 from disclosure.errors import NotFound
 from disclosure.http.api import operation
 from disclosure.http.context import actor, db, now, principal, services
-from disclosure.policy import CaseRole, ParticipantAccess, Permission, requires
+from disclosure.policy import ParticipantAccess, Permission, requires
 
 blueprint = Blueprint("coordination_api", __name__, url_prefix="/api/v1")
 
@@ -163,7 +163,7 @@ def set_status(case_id: int, body: StatusIn) -> Coordination:
         if seat.access is not ParticipantAccess.WRITE:
             raise
         participant = seat.participant
-        access = _seat_access(seat)
+        access = coordination.seat_reading(db(), seat)
     coordination.set_status(
         db(),
         access.case,
@@ -178,20 +178,12 @@ def set_status(case_id: int, body: StatusIn) -> Coordination:
     return _coordination(access)
 
 
-def _seat_access(seat: coordination.Seat) -> CaseAccess:
-    from disclosure.programs.models import Program
-
-    program = db().get(Program, seat.case.program_id)
-    assert program is not None  # enforced by the foreign key
-    return CaseAccess(seat.case, program, CaseRole.PARTICIPANT)
-
-
 @blueprint.get("/cases/<int:case_id>/shared")
 @requires(Permission.CASES_READ)
 @operation("The parts of a case shared with you as a participant", response=SharedCase)
 def shared(case_id: int) -> SharedCase:
     seat = coordination.open_seat(db(), principal(), case_id)
-    access = _seat_access(seat)
+    access = coordination.seat_reading(db(), seat)
     report = None
     if seat.participant.shares_report and not access.program.is_offline_only:
         report = content.read_report(db(), services().keyring(), access, actor=actor(), now=now())

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from disclosure.audit.service import Actor, record
 from disclosure.cases.coordination.models import CveId
 from disclosure.cases.models import Case
-from disclosure.cases.timeline import EventKind, add_event
+from disclosure.cases.timeline import EventKind, log_event
 from disclosure.db import is_postgresql
 from disclosure.errors import Conflict, ValidationError
 
@@ -79,22 +79,15 @@ def assign(
             "That id was assigned to another case a moment ago; try again.",
             fields={"cve_id": "Taken."},
         ) from None
-    add_event(
+    log_event(
         session,
         case,
         EventKind.CVE_ASSIGNED,
+        "case.cve_assign",
         actor=actor,
         now=now,
         details={"cve_id": row.id, "manual": row.is_manual},
-    )
-    record(
-        session,
-        actor,
-        "case.cve_assign",
-        now=now,
-        subject_type="case",
-        subject_id=case.id,
-        details={"cve_id": row.id},
+        audit_details={"cve_id": row.id},
     )
     return row.id
 

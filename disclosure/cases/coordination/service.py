@@ -8,17 +8,23 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from disclosure.accounts.models import User, UserRole
-from disclosure.audit.service import Actor, record
-from disclosure.cases.access import CaseAccess
+from disclosure.accounts.models import User
+from disclosure.audit.service import Actor
+from disclosure.cases.access import CaseAccess, program_of
 from disclosure.cases.coordination.models import Participant, VexStatement, VexStatus
 from disclosure.cases.models import AffectedProduct, Case
-from disclosure.cases.timeline import EventKind, add_event
+from disclosure.cases.timeline import EventKind, log_event
 from disclosure.crypto import Keyring
 from disclosure.errors import Conflict, NotFound, ValidationError
 from disclosure.limits import is_row_id
 from disclosure.notify import service as notify
-from disclosure.policy import ParticipantAccess, Principal, participant_access
+from disclosure.policy import (
+    CaseRole,
+    ParticipantAccess,
+    Principal,
+    can_coordinate,
+    participant_access,
+)
 from disclosure.programs.models import Program, ProgramMember
 
 # CSAF 2.0 / VEX justifications for "known_not_affected" (CSAF section 3.2.3.5 flags).
@@ -58,31 +64,10 @@ def invite(
         invited_by_id=actor.user_id,
         invited_at=now,
     )
-    recipients: list[notify.Recipient]
     if program_slug:
-        program = session.exec(select(Program).where(Program.slug == program_slug)).first()
-        if program is None or not program.is_open:
-            raise NotFound(f"No program {program_slug!r}.", fields={"program": "Unknown."})
-        if program.id == case.program_id:
-            raise ValidationError(
-                "A program cannot be invited to its own case.",
-                fields={"program": "This is the case's own program."},
-            )
-        participant.program_id = program.id
-        recipients = notify.program_members(session, program.id or 0)
-        label = program.slug
+        label, recipients = _seat_for_program(session, case, participant, program_slug)
     else:
-        user = session.exec(
-            select(User).where(User.email == (coordinator_email or "").lower())
-        ).first()
-        if user is None or not user.is_active or user.role is UserRole.RESEARCHER:
-            raise NotFound(
-                "No coordinator account with this email.",
-                fields={"coordinator_email": "Unknown or not a vendor/admin account."},
-            )
-        participant.user_id = user.id
-        recipients = [notify.Recipient.of(user)]
-        label = user.email
+        label, recipients = _seat_for_coordinator(session, participant, coordinator_email or "")
     if _existing(session, case, participant):
         raise Conflict(f"{label} already takes part in this case.")
     session.add(participant)
@@ -92,24 +77,59 @@ def invite(
         "shares_report": shares_report,
         "shares_messages": shares_messages,
     }
-    add_event(
+    log_event(
         session,
         case,
         EventKind.PARTICIPANT_INVITED,
+        "case.participant_invite",
         actor=actor,
         now=now,
         details=details,
         internal=True,
     )
-    record(
-        session,
-        actor,
-        "case.participant_invite",
-        now=now,
-        subject_type="case",
-        subject_id=case.id,
-        details=details,
-    )
+    _mail_invitation(session, keyring, access, participant, recipients, now)
+    return participant
+
+
+def _seat_for_program(
+    session: Session, case: Case, participant: Participant, slug: str
+) -> tuple[str, list[notify.Recipient]]:
+    """Seat another vendor's program; its members are told."""
+    program = session.exec(select(Program).where(Program.slug == slug)).first()
+    if program is None or not program.is_open:
+        raise NotFound(f"No program {slug!r}.", fields={"program": "Unknown."})
+    if program.id == case.program_id:
+        raise ValidationError(
+            "A program cannot be invited to its own case.",
+            fields={"program": "This is the case's own program."},
+        )
+    participant.program_id = program.id
+    return program.slug, notify.program_members(session, program.id or 0)
+
+
+def _seat_for_coordinator(
+    session: Session, participant: Participant, email: str
+) -> tuple[str, list[notify.Recipient]]:
+    """Seat an outside coordinator's own account (a CERT, say)."""
+    user = session.exec(select(User).where(User.email == email.lower())).first()
+    if user is None or not can_coordinate(user):
+        raise NotFound(
+            "No coordinator account with this email.",
+            fields={"coordinator_email": "Unknown or not a vendor/admin account."},
+        )
+    participant.user_id = user.id
+    return user.email, [notify.Recipient.of(user)]
+
+
+def _mail_invitation(
+    session: Session,
+    keyring: Keyring,
+    access: CaseAccess,
+    participant: Participant,
+    recipients: list[notify.Recipient],
+    now: datetime,
+) -> None:
+    case = access.case
     for recipient in recipients:
         notify.enqueue(
             session,
@@ -121,7 +141,6 @@ def invite(
             "Sign in to see what is shared with you.",
             dedupe_key=f"invite:{participant.id}:{recipient.email}",
         )
-    return participant
 
 
 def _existing(session: Session, case: Case, participant: Participant) -> bool:
@@ -140,6 +159,11 @@ class Seat:
     case: Case
     participant: Participant
     access: ParticipantAccess
+
+
+def seat_reading(session: Session, seat: Seat) -> CaseAccess:
+    """What the seat reads the case as: a participant, never the owning program's member."""
+    return CaseAccess(seat.case, program_of(session, seat.case), CaseRole.PARTICIPANT)
 
 
 def open_seat(session: Session, principal: Principal, case_id: int) -> Seat:
@@ -211,17 +235,15 @@ def set_status(
         "justification": justification,
         "participant": participant_id,
     }
-    add_event(
-        session, case, EventKind.VEX_UPDATED, actor=actor, now=now, details=details, internal=True
-    )
-    record(
+    log_event(
         session,
-        actor,
+        case,
+        EventKind.VEX_UPDATED,
         "case.vex_update",
+        actor=actor,
         now=now,
-        subject_type="case",
-        subject_id=case.id,
         details=details,
+        internal=True,
     )
     return row
 

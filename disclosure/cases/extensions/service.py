@@ -17,12 +17,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from disclosure.accounts.models import User
-from disclosure.audit.service import Actor, record
+from disclosure.audit.service import Actor
 from disclosure.cases.access import CaseAccess
 from disclosure.cases.clock import service as clock
 from disclosure.cases.clock.view import is_done
 from disclosure.cases.models import Case, ExtensionRequest, ExtensionStatus, InTheWild
-from disclosure.cases.timeline import EventKind, add_event, clock_events, events_of
+from disclosure.cases.timeline import EventKind, clock_events, events_of, log_event
 from disclosure.cases.triage import bump, check_version
 from disclosure.crypto import Keyring
 from disclosure.errors import Conflict, NotFound, ValidationError
@@ -94,8 +94,17 @@ def request_time(
     session.add(request)
     session.flush()
     details = {**_summary(request), "reason": ask.reason}
-    add_event(session, case, EventKind.EXTENSION_REQUESTED, actor=actor, now=now, details=details)
-    _audit(session, actor, "case.extension_request", case, request, now)
+    # The reason stays out of the audit chain: it is free text the vendor wrote about the case.
+    log_event(
+        session,
+        case,
+        EventKind.EXTENSION_REQUESTED,
+        "case.extension_request",
+        actor=actor,
+        now=now,
+        details=details,
+        audit_details=_summary(request),
+    )
     _tell_reporter(session, access, request, mail, now)
     return request
 
@@ -123,20 +132,25 @@ def decide(
         # The caps count what is granted now; the timing rules look at when the vendor asked.
         _check_policy(session, case, policy, ask, asked_at=request.requested_at)
         kind, details = _grant(session, request)
-        add_event(session, case, kind, actor=actor, now=now, details=details)
         bump(case, now)
     else:
-        details = {**_summary(request), "outcome": "declined"}
-        add_event(
-            session, case, EventKind.EXTENSION_DECLINED, actor=actor, now=now, details=details
-        )
+        kind, details = EventKind.EXTENSION_DECLINED, {**_summary(request), "outcome": "declined"}
     request.status = ExtensionStatus.ACCEPTED if accept else ExtensionStatus.DECLINED
     request.decided_by_id, request.decided_at = actor.user_id, now
     session.add(request)
     action = "case.extension_accept" if accept else "case.extension_decline"
-    _audit(session, actor, action, case, request, now)
+    log_event(
+        session,
+        case,
+        kind,
+        action,
+        actor=actor,
+        now=now,
+        details=details,
+        audit_details=_summary(request),
+    )
     if accept:
-        clock.refresh(session, case, clock.policy_for(policies, case, session), now=now)
+        clock.refresh_case(session, case, policies, now=now)
     _tell_requester(session, access, request, mail, now)
     return request
 
@@ -153,8 +167,16 @@ def withdraw(
     session.add(request)
     # does, and `outcome` says which it was.
     details = {**_summary(request), "outcome": "withdrawn"}
-    add_event(session, case, EventKind.EXTENSION_WITHDRAWN, actor=actor, now=now, details=details)
-    _audit(session, actor, "case.extension_withdraw", case, request, now)
+    log_event(
+        session,
+        case,
+        EventKind.EXTENSION_WITHDRAWN,
+        "case.extension_withdraw",
+        actor=actor,
+        now=now,
+        details=details,
+        audit_details=_summary(request),
+    )
     return request
 
 
@@ -178,17 +200,8 @@ def set_in_the_wild(
     bump(case, now)
     kind = EventKind.IN_THE_WILD_SET if exploited else EventKind.IN_THE_WILD_CLEARED
     details = {"by": "vendor", "from": previous.value, "to": flag.value}
-    add_event(session, case, kind, actor=actor, now=now, details=details)
-    record(
-        session,
-        actor,
-        "case.in_the_wild",
-        now=now,
-        subject_type="case",
-        subject_id=case.id,
-        details=details,
-    )
-    clock.refresh(session, case, clock.policy_for(policies, case, session), now=now)
+    log_event(session, case, kind, "case.in_the_wild", actor=actor, now=now, details=details)
+    clock.refresh_case(session, case, policies, now=now)
     return True
 
 
@@ -242,7 +255,8 @@ def _grant(session: Session, request: ExtensionRequest) -> tuple[EventKind, dict
     }
     if not request.is_grace:
         return EventKind.EXTENSION_GRANTED, details
-    assert request.patch_date is not None  # _check_ask requires it for a grace period
+    if request.patch_date is None:  # _check_ask requires it: only older rows could lack it
+        raise Conflict("This grace period names no patch date; ask again with one.")
     return EventKind.GRACE_GRANTED, {**details, "patch_date": request.patch_date.isoformat()}
 
 
@@ -259,26 +273,6 @@ def _summary(request: ExtensionRequest) -> dict[str, Any]:
         "days": request.days,
         "patch_date": request.patch_date.isoformat() if request.patch_date else None,
     }
-
-
-def _audit(
-    session: Session,
-    actor: Actor,
-    action: str,
-    case: Case,
-    request: ExtensionRequest,
-    now: datetime,
-) -> None:
-    # The reason stays out of the audit log: it is free text the vendor wrote about the case.
-    record(
-        session,
-        actor,
-        action,
-        now=now,
-        subject_type="case",
-        subject_id=case.id,
-        details=_summary(request),
-    )
 
 
 def _asked_for(request: ExtensionRequest) -> str:

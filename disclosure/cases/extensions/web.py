@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pydantic
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from disclosure.cases.access import CaseAccess
@@ -21,8 +20,8 @@ from disclosure.cases.extensions.api import (
 )
 from disclosure.cases.models import Case
 from disclosure.errors import DomainError
-from disclosure.http.context import actor, db, discard_changes, now, principal, services
-from disclosure.http.errors import pydantic_fields
+from disclosure.http.context import actor, db, now, principal, services
+from disclosure.http.forms import parse_form, rerender
 from disclosure.policy import Permission, can_decide_time, can_on_case, can_request_time, requires
 
 blueprint = Blueprint("extensions", __name__)
@@ -50,9 +49,7 @@ def request_time(case_id: int) -> Page:
     access = open_to_ask(case_id)
     values = {k: v for k, v in request.form.items() if k != "csrf_token"}
     try:
-        body = ExtensionIn.model_validate(
-            {**values, "patch_date": values.get("patch_date") or None}
-        )
+        body = parse_form(ExtensionIn, {**values, "patch_date": values.get("patch_date") or None})
         extensions.request_time(
             db(),
             access,
@@ -62,13 +59,8 @@ def request_time(case_id: int) -> Page:
             now=now(),
             mail=mail(),
         )
-    except pydantic.ValidationError as exc:
-        discard_changes()
-        return _page(access, values=values, errors=pydantic_fields(exc)), 422
     except DomainError as exc:
-        discard_changes()
-        errors = {**exc.fields, "form": exc.message}
-        return _page(access, values=values, errors=errors), exc.status
+        return rerender(exc, lambda errors: _page(access, values=values, errors=errors))
     return _back(case_id)
 
 
@@ -89,8 +81,7 @@ def decide(case_id: int, request_id: int) -> Page:
             mail=mail(),
         )
     except DomainError as exc:
-        discard_changes()
-        return _page(access, errors={"decision": exc.message}), exc.status
+        return rerender(exc, lambda errors: _page(access, errors=errors), summary="decision")
     return _back(case_id)
 
 
@@ -101,8 +92,7 @@ def withdraw(case_id: int, request_id: int) -> Page:
     try:
         extensions.withdraw(db(), access, request_id, actor=actor(), now=now())
     except DomainError as exc:
-        discard_changes()
-        return _page(access, errors={"decision": exc.message}), exc.status
+        return rerender(exc, lambda errors: _page(access, errors=errors), summary="decision")
     return _back(case_id)
 
 
@@ -122,8 +112,7 @@ def in_the_wild(case_id: int) -> Page:
             expected_version=int(version) if version.isascii() and version.isdigit() else None,
         )
     except DomainError as exc:
-        discard_changes()
-        return _page(access, errors={"in_the_wild": exc.message}), exc.status
+        return rerender(exc, lambda errors: _page(access, errors=errors), summary="in_the_wild")
     return _back(case_id)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from disclosure.errors import DomainError
 from disclosure.http.context import actor, db, now, principal
+from disclosure.http.forms import rerender
 from disclosure.policy import Permission, requires
 from disclosure.programs.members import service
 from disclosure.programs.models import MemberRole, Program
@@ -28,7 +31,7 @@ def _page(program: Program, error: DomainError | None = None, email: str = "") -
 @blueprint.get("/programs/<slug>/members")
 @requires(Permission.CASES_WRITE)
 def members(slug: str) -> tuple[str, int]:
-    return _page(service.open_managed(db(), principal(), slug))
+    return _page(service.open_managed(db(), principal(), slug), {}), 200
 
 
 @blueprint.post("/programs/<slug>/members")
@@ -39,7 +42,7 @@ def set_member(slug: str) -> Response | tuple[str, int]:
     try:
         service.set_member(db(), actor(), program, email=email, role=role, now=now())
     except DomainError as exc:
-        return _page(program, exc, email.strip())
+        return rerender(exc, partial(_page, program, email=email.strip()))
     return redirect(url_for("program_members.members", slug=slug))
 
 
@@ -50,5 +53,5 @@ def remove_member(slug: str, user_id: int) -> Response | tuple[str, int]:
     try:
         service.remove(db(), actor(), principal(), program, user_id, now=now())
     except DomainError as exc:
-        return _page(program, exc)
+        return rerender(exc, partial(_page, program))
     return redirect(url_for("program_members.members", slug=slug))

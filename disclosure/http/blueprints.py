@@ -1,0 +1,46 @@
+"""The one list of the app's blueprints: every page and API endpoint lives in one of them."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+
+def all_blueprints() -> list[Blueprint]:
+    """Every blueprint, imported here so that importing the package stays cheap."""
+    from disclosure.accounts import api as accounts_api
+    from disclosure.accounts import web as accounts_web
+    from disclosure.accounts.calendar import web as calendar_web
+    from disclosure.cases import api as cases_api
+    from disclosure.cases import web as cases_web
+    from disclosure.cases.console import api as console_api
+    from disclosure.cases.console import web as console_web
+    from disclosure.cases.conversation import api as conversation_api
+    from disclosure.cases.conversation import web as conversation_web
+    from disclosure.cases.coordination import api as coordination_api
+    from disclosure.cases.extensions import api as extensions_api
+    from disclosure.cases.extensions import web as extensions_web
+    from disclosure.http import meta
+    from disclosure.programs import web as programs_web
+    from disclosure.programs.members import web as members_web
+    from disclosure.reports import api as reports_api
+    from disclosure.reports import web as reports_web
+
+    return [
+        meta.blueprint,
+        accounts_web.blueprint,
+        accounts_api.blueprint,
+        calendar_web.blueprint,
+        programs_web.blueprint,
+        members_web.blueprint,
+        reports_web.blueprint,
+        reports_api.blueprint,
+        cases_web.blueprint,
+        cases_api.blueprint,
+        console_web.blueprint,
+        console_api.blueprint,
+        conversation_web.blueprint,
+        conversation_api.blueprint,
+        coordination_api.blueprint,
+        extensions_web.blueprint,
+        extensions_api.blueprint,
+    ]
