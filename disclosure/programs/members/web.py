@@ -16,8 +16,7 @@ from disclosure.programs.models import MemberRole, Program
 blueprint = Blueprint("program_members", __name__)
 
 
-def _page(program: Program, error: DomainError | None = None, email: str = "") -> tuple[str, int]:
-    errors = (error.fields or {"form": error.message}) if error else {}
+def _page(program: Program, errors: dict[str, str], email: str = "") -> str:
     return render_template(
         "programs/members.html",
         program=program,
@@ -25,7 +24,7 @@ def _page(program: Program, error: DomainError | None = None, email: str = "") -
         roles=[r.value for r in MemberRole],
         errors=errors,
         email=email,
-    ), (error.status if error else 200)
+    )
 
 
 @blueprint.get("/programs/<slug>/members")
