@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from disclosure.accounts import incident, sessions, tokens
 from disclosure.accounts.forms import TokenRequest
 from disclosure.accounts.models import TokenScope, UserRole
-from disclosure.errors import Forbidden, NotFound
+from disclosure.errors import NotFound
 from disclosure.http.api import operation
 from disclosure.http.context import actor, db, now, principal
 from disclosure.policy import Permission, requires
@@ -139,7 +139,7 @@ def list_tokens() -> TokenList:
 
 
 @blueprint.post("/tokens")
-@requires(Permission.ACCOUNT_SELF)
+@requires(Permission.ACCOUNT_SELF, session_only=True)  # a token never mints another token
 @operation(
     "Create an API token (the token is shown once)",
     body=TokenRequest,
@@ -147,13 +147,10 @@ def list_tokens() -> TokenList:
     status=201,
 )
 def create_token(body: TokenRequest) -> TokenCreated:
-    who = principal()
-    if who.via_token:
-        raise Forbidden("Create tokens from a signed-in session, not with another token.")
     raw, row = tokens.create_token(
         db(),
         actor(),
-        who.user,  # type: ignore[arg-type]
+        principal().user,  # type: ignore[arg-type]
         scopes=body.scopes,
         name=body.name,
         now=now(),
