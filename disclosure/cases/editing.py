@@ -26,6 +26,7 @@ from disclosure.cases.service import CaseAccess, open_case
 from disclosure.cases.severity import Severity, score_vector
 from disclosure.cases.timeline import EventKind, add_event, events_of, state_before_needs_info
 from disclosure.errors import DomainError, Forbidden, NotFound, ValidationError
+from disclosure.inputs import is_id
 from disclosure.policies.presets import DisclosurePolicy
 from disclosure.policy import CaseRole, Permission, Principal
 from disclosure.programs.models import ProgramMember
@@ -205,7 +206,10 @@ def _validated(
 def _member(session: Session, program_id: int, value: str | int) -> User:
     """The active program member named by email or user id."""
     text = str(value).strip()
-    user = session.get(User, int(text)) if text.isdigit() else find_user_by_email(session, text)
+    if text.isascii() and text.isdigit():
+        user = session.get(User, int(text)) if is_id(int(text)) else None
+    else:
+        user = find_user_by_email(session, text)
     is_member = (
         user is not None
         and session.exec(

@@ -29,6 +29,7 @@ from disclosure.cases.models import AffectedProduct, Case, CaseState, InTheWild
 from disclosure.crypto import Keyring
 from disclosure.db import is_postgresql
 from disclosure.errors import ValidationError
+from disclosure.inputs import MAX_INT, is_id
 from disclosure.policy import Permission, Principal, can_on_case, case_role
 from disclosure.programs.models import Program, ProgramMember
 
@@ -84,7 +85,10 @@ class Cursor:
             deadline = datetime.fromisoformat(data["d"]) if data["d"] is not None else None
             if deadline is not None and deadline.tzinfo is None:
                 raise ValueError("naive")
-            return cls(deadline, int(data["i"]))
+            case_id = int(data["i"])
+            if not 0 <= case_id <= MAX_INT:  # no page ends there; and SQL could not bind it
+                raise ValueError("out of range")
+            return cls(deadline, case_id)
         except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError):
             raise ValidationError(
                 "Invalid cursor.", fields={"cursor": "Use the next_cursor of the previous page."}
@@ -128,7 +132,7 @@ def parse_filter(args: Mapping[str, Sequence[str]]) -> InboxFilter:
     if "" in severities:
         errors["severity"] = f"Choose from {', '.join(by_lower.values())}."
     assignee = first("assignee").lower()
-    if assignee and assignee not in {"me", "unassigned"} and not assignee.isdigit():
+    if assignee and assignee not in {"me", "unassigned"} and not _is_user_id(assignee):
         errors["assignee"] = "Use me, unassigned or a user id."
     flags = {}
     for name in ("overdue", "in_the_wild"):
@@ -147,6 +151,10 @@ def parse_filter(args: Mapping[str, Sequence[str]]) -> InboxFilter:
         in_the_wild=flags["in_the_wild"],
         q=first("q")[:200],
     )
+
+
+def _is_user_id(value: str) -> bool:
+    return value.isascii() and value.isdigit() and is_id(int(value))
 
 
 def visible_programs(session: Session, principal: Principal) -> list[int] | None:

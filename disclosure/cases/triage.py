@@ -14,6 +14,7 @@ from disclosure.cases.models import Case, CaseState
 from disclosure.cases.service import CaseAccess
 from disclosure.cases.timeline import EventKind, add_event, events_of, state_before_needs_info
 from disclosure.errors import Conflict, NotFound
+from disclosure.inputs import is_id
 from disclosure.policies.presets import DisclosurePolicy
 from disclosure.policy import CaseRole
 
@@ -50,7 +51,7 @@ def change_state(
     check_version(case, expected_version)
     side = lifecycle.Side.REPORTER if access.role is CaseRole.REPORTER else lifecycle.Side.VENDOR
     if duplicate_of is not None:
-        original = session.get(Case, duplicate_of)
+        original = session.get(Case, duplicate_of) if is_id(duplicate_of) else None
         if original is None or original.program_id != case.program_id:
             raise NotFound(
                 "No such original case in this program.", fields={"duplicate_of": "Unknown case."}
