@@ -96,3 +96,27 @@ def test_a_duplicate_of_a_case_that_cannot_exist_is_not_found(
     response = client.post(f"{page}/state", data=form)
     assert response.status_code == 404
     assert "No such original case" in response.get_data(as_text=True)
+
+
+def test_a_stale_session_cookie_on_the_api_is_401_not_a_csrf_failure(
+    client: FlaskClient, owner: dict[str, Any]
+) -> None:
+    """Found by Schemathesis (ignored_auth): invalid credentials must be a 401."""
+    client.set_cookie("disclosure_session", "signed-out-long-ago")
+    url = f"/api/v1/cases/{owner['case']}/transitions"
+    response = client.post(url, json={"to": "acknowledged"})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthenticated"
+
+
+def test_a_live_session_still_needs_its_csrf_header(
+    app: Flask, client: FlaskClient, owner: dict[str, Any]
+) -> None:
+    login(client, "owner@acme.example")
+    url = f"/api/v1/cases/{owner['case']}/transitions"
+    refused = client.post(url, json={"to": "acknowledged"})
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["code"] == "csrf_failed"
+    token = csrf_from(client, f"/cases/{owner['case']}")
+    moved = client.post(url, json={"to": "acknowledged"}, headers={"X-CSRF-Token": token})
+    assert moved.status_code == 200, moved.get_json()
