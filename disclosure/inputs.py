@@ -1,15 +1,31 @@
 """Field types shared by the models that validate input, each stating its rule in JSON Schema.
 
-Ids and counts fit the 32-bit INTEGER columns of PostgreSQL.
+Text is trimmed with Python's `str.strip()`, and the patterns name exactly the characters it
+removes, so the OpenAPI document says which strings count as blank. Ids and counts fit the
+32-bit INTEGER columns of PostgreSQL. Patterns use only syntax that ECMA-262, Python's `re`
+and Rust's `regex` read alike (character classes, no `\\s` or `\\d`, whose meaning differs).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, GetJsonSchemaHandler, StringConstraints
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 MAX_INT = 2**31 - 1  # PostgreSQL INTEGER, the type of every id and count column
+
+# What str.strip() removes: every character for which str.isspace() is true.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+SPACE = f"[{WHITESPACE}]"
+NOT_SPACE = f"[^{WHITESPACE}]"
+ANY = "[\\s\\S]"  # any character, newlines included, in every regex dialect
 
 Id = Annotated[int, Field(ge=1, le=MAX_INT)]
 
@@ -17,3 +33,50 @@ Id = Annotated[int, Field(ge=1, le=MAX_INT)]
 def is_id(value: int) -> bool:
     """Whether `value` can be a row id at all (anything else cannot exist)."""
     return 1 <= value <= MAX_INT
+
+
+def non_blank(min_length: int = 1) -> str:
+    """An unanchored pattern: at least `min_length` characters once trimmed."""
+    if min_length <= 1:
+        return NOT_SPACE
+    return f"{NOT_SPACE}{ANY}{{{min_length - 2},}}{NOT_SPACE}"
+
+
+def padded(pattern: str, *, optional: bool = False) -> str:
+    """An anchored pattern: `pattern` with whitespace around it (or only whitespace)."""
+    inner = f"(?:{pattern}){SPACE}*"
+    return f"^{SPACE}*{f'(?:{inner})?' if optional else inner}$"
+
+
+@dataclass(frozen=True)
+class _Trim:
+    min_length: int
+
+    def __call__(self, value: str) -> str:
+        trimmed = value.strip()
+        if len(trimmed) < self.min_length:
+            raise PydanticCustomError(
+                "string_too_short",
+                "String should have at least {min_length} characters besides surrounding spaces",
+                {"min_length": self.min_length},
+            )
+        return trimmed
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        if self.min_length:
+            schema["pattern"] = non_blank(self.min_length)
+        return schema
+
+
+def trimmed(max_length: int, *, min_length: int = 0) -> Any:
+    """A string stored trimmed: at most `max_length` as sent, `min_length` once trimmed."""
+    trim = _Trim(min_length)
+    return Annotated[
+        str,
+        StringConstraints(min_length=min_length or None, max_length=max_length),
+        AfterValidator(trim),
+        trim,
+    ]

@@ -11,7 +11,7 @@ from disclosure.accounts import incident, sessions, tokens
 from disclosure.accounts.forms import TokenRequest
 from disclosure.accounts.models import TokenScope, UserRole
 from disclosure.errors import NotFound
-from disclosure.http.api import operation
+from disclosure.http.api import Param, operation
 from disclosure.http.context import actor, db, now, principal
 from disclosure.policy import Permission, requires
 
@@ -105,7 +105,18 @@ def list_sessions() -> SessionList:
 
 @blueprint.delete("/sessions/<session_id>")
 @requires(Permission.ACCOUNT_SELF)
-@operation("Revoke one of my sessions", status=204)
+@operation(
+    "Revoke one of my sessions",
+    status=204,
+    params=(
+        Param(
+            "session_id",
+            "path",
+            {"pattern": "^[0-9a-f]{12,64}$"},
+            "The id GET /sessions lists (at least its first 12 characters)",
+        ),
+    ),
+)
 def revoke_session(session_id: str) -> None:
     if not sessions.revoke_session(
         db(), actor(), user_id=principal().user_id or 0, short_id=session_id, now=now()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, current_app, request
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,14 +20,20 @@ from disclosure.cases.api import (
 from disclosure.cases.lifecycle import Side
 from disclosure.cases.models import BlobKind, CaseState, InTheWild
 from disclosure.cases.service import CaseAccess, open_case
+from disclosure.cases.severity import VECTOR_PATTERN
 from disclosure.errors import NotFound
-from disclosure.http.api import operation
+from disclosure.http.api import Param, operation
 from disclosure.http.context import actor, db, now, principal, services, settings
+from disclosure.inputs import MAX_INT, Id, padded
 from disclosure.policy import Permission, public, requires
-from disclosure.reports.api import TRACKING_HEADER
+from disclosure.reports.api import TRACKING_HEADER, TRACKING_NOT_FOUND, TRACKING_PARAM
+from disclosure.reports.cwe import CWE_PATTERN
 
 blueprint = Blueprint("console_api", __name__, url_prefix="/api/v1")
 _READER = "disclosure.titles"
+_GPG = "gpg cannot encrypt or decrypt right now; nothing was stored"
+_VIEWER = "A viewer may read the case but not change it"
+_OFFLINE = "The program is offline-only: the server could not decrypt messages"
 
 
 def title_reader() -> titles.TitleReader:
@@ -59,18 +66,49 @@ class InboxOut(BaseModel):
     next_cursor: str | None  # pass as ?cursor= for the next page; None on the last page
 
 
+# Query values are trimmed, and an empty one does not filter (the console's forms send them).
+_FLAG = {"enum": ["", *sorted(inbox.FLAG_VALUES)]}
+INBOX_PARAMS = (
+    Param("state", "query", {"enum": ["", *(s.value for s in CaseState)]}, "Any of", repeated=True),
+    Param(
+        "severity",
+        "query",
+        {"enum": ["", *inbox.SEVERITIES, inbox.UNSCORED]},
+        "Any of (unscored: no CVSS vector yet; case does not matter)",
+        repeated=True,
+    ),
+    Param(
+        "assignee",
+        "query",
+        {"type": "string", "pattern": "^(?:|me|unassigned|[1-9][0-9]{0,8})$"},
+        "me, unassigned, or a user id",
+    ),
+    Param("program", "query", {"type": "string"}, "A program slug"),
+    Param("overdue", "query", _FLAG, "Only cases past a deadline"),
+    Param("in_the_wild", "query", _FLAG, "Only cases exploited in the wild"),
+    Param("q", "query", {"type": "string"}, "A case id, CVE or CWE id, or part of a product"),
+    Param(
+        "cursor",
+        "query",
+        {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"},
+        "The next_cursor of the previous page (422 for anything else)",
+    ),
+    Param("titles", "query", _FLAG, "false: do not decrypt the titles (faster); default true"),
+)
+
+
 @blueprint.get("/cases")
 @requires(Permission.CASES_READ)
 @operation(
-    "The inbox: my programs' cases by next deadline, 50 a page. Query: state and severity "
-    "(repeatable), assignee (me|unassigned|user id), program (slug), overdue, in_the_wild, "
-    "q (case id, CVE, CWE or product), cursor, titles (false: skip decrypting titles)",
+    "The inbox: my programs' cases by next deadline, 50 a page",
     response=InboxOut,
+    params=INBOX_PARAMS,
+    errors={422: "A filter, or the cursor, is invalid", 503: _GPG},
 )
 def list_cases() -> InboxOut:
     filters = inbox.parse_filter(request.args.to_dict(flat=False))
     raw_cursor = request.args.get("cursor", "")
-    with_titles = request.args.get("titles", "true").lower() not in {"0", "false", "no"}
+    with_titles = inbox.parse_flag(request.args.get("titles"), name="titles", default=True)
     page = inbox.open_inbox(
         db(),
         principal(),
@@ -107,18 +145,45 @@ def _inbox_case(row: inbox.InboxRow, title: titles.Title | None) -> InboxCaseOut
     )
 
 
+def _cleared_or(pattern: str, max_length: int) -> dict[str, Any]:
+    """A string that matches `pattern` (whitespace around it allowed), "" or null to clear."""
+    value = {"type": "string", "maxLength": max_length, "pattern": padded(pattern)}
+    return {"anyOf": [value, {"type": "string", "maxLength": 0}, {"type": "null"}]}
+
+
 class CasePatch(BaseModel):
-    """Triage fields to set; a field left out stays as it is, null clears it."""
+    """Triage fields to set; a field left out stays as it is, null (or "") clears it."""
 
     model_config = ConfigDict(extra="forbid")
 
-    cvss_vector: str | None = Field(default=None, max_length=200, description="CVSS 3.1 or 4.0")
-    cwe: str | None = Field(default=None, max_length=16, description='e.g. "CWE-79"')
-    assignee: str | int | None = Field(default=None, description="A member's email or user id")
+    cvss_vector: str | None = Field(
+        default=None,
+        max_length=200,
+        description="CVSS 3.1 or 4.0, scored on the server",
+        json_schema_extra=_cleared_or(VECTOR_PATTERN, 200),
+    )
+    cwe: str | None = Field(
+        default=None,
+        max_length=16,
+        description='e.g. "CWE-79" or "79"',
+        json_schema_extra=_cleared_or(CWE_PATTERN, 16),
+    )
+    assignee: Id | str | None = Field(
+        default=None,
+        description="A member of the case's program, by user id or email (422 for anyone "
+        'else); null or "" unassigns',
+        json_schema_extra={
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": MAX_INT},
+                {"type": "string", "maxLength": 254},
+                {"type": "null"},
+            ]
+        },
+    )
     affected: list[editing.AffectedIn] | None = Field(
         default=None, max_length=100, description="The full list (replaces the current one)"
     )
-    version: int | None = Field(default=None, description="The version you edited: 409 if stale")
+    version: Id | None = Field(default=None, description="The version you edited: 409 if stale")
 
 
 @blueprint.patch("/cases/<int:case_id>")
@@ -127,6 +192,11 @@ class CasePatch(BaseModel):
     "Set severity (scored server-side), CWE, assignee and affected products",
     body=CasePatch,
     response=TriageOut,
+    errors={
+        403: _VIEWER,
+        409: "version is not the case's current version",
+        422: "assignee is not a member of the case's program",
+    },
 )
 def patch_case(case_id: int, body: CasePatch) -> TriageOut:
     access = editing.open_for_edit(db(), principal(), case_id)
@@ -168,7 +238,11 @@ class PostedOut(BaseModel):
 
 @blueprint.get("/cases/<int:case_id>/messages")
 @requires(Permission.CASES_READ, Permission.REPORTS_READ_OWN)
-@operation("The messages between vendor and reporter, decrypted (audited)", response=ThreadOut)
+@operation(
+    "The messages between vendor and reporter, decrypted (audited)",
+    response=ThreadOut,
+    errors={503: _GPG},
+)
 def messages(case_id: int) -> ThreadOut:
     return _thread(open_for_reading(case_id), (BlobKind.MESSAGE,))
 
@@ -180,6 +254,7 @@ def messages(case_id: int) -> ThreadOut:
     body=conversation.MessageIn,
     response=PostedOut,
     status=201,
+    errors={403: _VIEWER, 409: _OFFLINE, 503: _GPG},
 )
 def post_message(case_id: int, body: conversation.MessageIn) -> PostedOut:
     return _post(open_for_change(case_id), body)
@@ -187,7 +262,11 @@ def post_message(case_id: int, body: conversation.MessageIn) -> PostedOut:
 
 @blueprint.get("/cases/<int:case_id>/notes")
 @requires(Permission.CASES_READ)
-@operation("The vendor's internal notes, decrypted (audited)", response=ThreadOut)
+@operation(
+    "The vendor's internal notes, decrypted (audited)",
+    response=ThreadOut,
+    errors={503: _GPG},
+)
 def notes(case_id: int) -> ThreadOut:
     access = open_case(db(), principal(), case_id, Permission.CASES_READ)
     return _thread(access, (BlobKind.NOTE,))
@@ -200,6 +279,7 @@ def notes(case_id: int) -> ThreadOut:
     body=conversation.MessageIn,
     response=PostedOut,
     status=201,
+    errors={403: _VIEWER, 409: _OFFLINE, 503: _GPG},
 )
 def post_note(case_id: int, body: conversation.MessageIn) -> PostedOut:
     access = editing.open_for_edit(db(), principal(), case_id)
@@ -211,7 +291,12 @@ def post_note(case_id: int, body: conversation.MessageIn) -> PostedOut:
 
 @blueprint.get("/track/messages")
 @public  # the tracking code in the X-Tracking-Code header is the credential
-@operation("An anonymous reporter's messages, by tracking code (audited)", response=ThreadOut)
+@operation(
+    "An anonymous reporter's messages, by tracking code (audited)",
+    response=ThreadOut,
+    params=(TRACKING_PARAM,),
+    errors={404: TRACKING_NOT_FOUND, 503: _GPG},
+)
 def track_messages() -> ThreadOut:
     return _thread(_tracked(), (BlobKind.MESSAGE,))
 
@@ -223,6 +308,8 @@ def track_messages() -> ThreadOut:
     body=conversation.MessageIn,
     response=PostedOut,
     status=201,
+    params=(TRACKING_PARAM,),
+    errors={404: TRACKING_NOT_FOUND, 409: _OFFLINE, 503: _GPG},
 )
 def track_post_message(body: conversation.MessageIn) -> PostedOut:
     return _post(_tracked(), body)

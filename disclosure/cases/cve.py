@@ -18,8 +18,9 @@ from disclosure.db import is_postgresql
 from disclosure.errors import Conflict, ValidationError
 
 # At most 9 digits: the number is kept in a 32-bit INTEGER column (and CVE numbers are far
-# shorter); ASCII digits only.
+# shorter); ASCII digits only, as in CVE_PATTERN, which the API documents.
 _CVE = re.compile(r"^CVE-([0-9]{4})-([0-9]{4,9})$")
+CVE_PATTERN = "[Cc][Vv][Ee]-[0-9]{4}-[0-9]{4,9}"
 
 
 def parse_cve(value: str, *, field: str = "cve_id") -> tuple[str, int, int]:

@@ -40,7 +40,8 @@ _CASE_ID = re.compile(r"^#?(\d{1,12})$")
 _CVE = re.compile(r"^CVE-\d{4}-\d{4,}$", re.IGNORECASE)
 _CWE = re.compile(r"^CWE-\d{1,5}$", re.IGNORECASE)
 _TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"", "0", "false", "no", "off"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+FLAG_VALUES = _TRUE | _FALSE  # in any case; empty or absent: the default
 
 
 @dataclass(frozen=True)
@@ -136,10 +137,10 @@ def parse_filter(args: Mapping[str, Sequence[str]]) -> InboxFilter:
         errors["assignee"] = "Use me, unassigned or a user id."
     flags = {}
     for name in ("overdue", "in_the_wild"):
-        flag = first(name).lower()
-        if flag not in _TRUE | _FALSE:
-            errors[name] = "Use true or false."
-        flags[name] = flag in _TRUE
+        try:
+            flags[name] = parse_flag(first(name), name=name, default=False)
+        except ValidationError as exc:
+            errors.update(exc.fields)
     if errors:
         raise ValidationError("Some filters are invalid.", fields=errors)
     return InboxFilter(
@@ -151,6 +152,16 @@ def parse_filter(args: Mapping[str, Sequence[str]]) -> InboxFilter:
         in_the_wild=flags["in_the_wild"],
         q=first("q")[:200],
     )
+
+
+def parse_flag(value: str | None, *, name: str, default: bool) -> bool:
+    """A true/false query argument (1/0, yes/no, on/off too); empty or absent: `default`."""
+    flag = (value or "").strip().lower()
+    if not flag:
+        return default
+    if flag not in FLAG_VALUES:
+        raise ValidationError("Some filters are invalid.", fields={name: "Use true or false."})
+    return flag in _TRUE
 
 
 def _is_user_id(value: str) -> bool:

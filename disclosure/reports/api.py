@@ -7,11 +7,11 @@ from flask import Blueprint, Response, jsonify, request
 from disclosure.cases import clock
 from disclosure.cases.models import Case
 from disclosure.errors import NotFound, ValidationError
-from disclosure.http.api import operation
+from disclosure.http.api import Param, operation
 from disclosure.http.context import actor, db, now, principal, services
 from disclosure.policy import Permission, public, requires
 from disclosure.programs.models import Program
-from disclosure.programs.service import get_program
+from disclosure.programs.service import SLUG_PATTERN, get_program
 from disclosure.reports import service
 from disclosure.reports.forms import EncryptedReportIn, ReportIn
 from disclosure.reports.parsing import report_from_request
@@ -25,6 +25,14 @@ from disclosure.reports.schemas import (
 
 blueprint = Blueprint("reports_api", __name__, url_prefix="/api/v1")
 TRACKING_HEADER = "X-Tracking-Code"
+TRACKING_PARAM = Param(
+    TRACKING_HEADER,
+    "header",
+    {"type": "string"},
+    "The tracking code shown once at submission (case and dashes do not matter)",
+)
+TRACKING_NOT_FOUND = "No case matches the tracking code, or none was sent (nothing more is said)"
+_POLICY = "The case's disclosure policy is not loaded"
 
 
 @blueprint.post("/programs/<slug>/reports")
@@ -35,6 +43,28 @@ TRACKING_HEADER = "X-Tracking-Code"
     status=201,
     alternatives=(ReportIn, EncryptedReportIn),
     multipart=True,
+    also={200: "The Idempotency-Key was used before by this submitter: the same case again"},
+    params=(
+        Param("slug", "path", {"pattern": SLUG_PATTERN}, "The program"),
+        Param(
+            "Idempotency-Key",
+            "header",
+            {"type": "string", "pattern": "^[!-~][ -~]{14,126}[!-~]$"},
+            "16 to 128 printable ASCII characters, a fresh one per report (a UUID is ideal)",
+        ),
+    ),
+    errors={
+        400: "encrypted_report is not an OpenPGP message encrypted to the program's key",
+        401: "The program accepts reports only from signed-in researchers",
+        404: "No such program, or it is closed",
+        409: "The Idempotency-Key was used for another submission",
+        413: "An attachment is larger than max_attachment_bytes (10 MiB), or all of them "
+        "together than max_attachments_total_bytes (25 MiB)",
+        422: "The Idempotency-Key header is invalid; researcher_public_key is not a usable "
+        "OpenPGP public key",
+        503: "Encryption or signing is unavailable, or the program has no active key; "
+        "nothing was stored",
+    },
 )
 def submit(slug: str) -> Response:
     who = principal()
@@ -90,7 +120,11 @@ def _summary(case: Case) -> CaseSummary:
 
 @blueprint.get("/reports/mine")
 @requires(Permission.REPORTS_READ_OWN)
-@operation("The reports I submitted with my account", response=CaseSummaryList)
+@operation(
+    "The reports I submitted with my account",
+    response=CaseSummaryList,
+    errors={503: _POLICY},
+)
 def mine() -> CaseSummaryList:
     cases = service.cases_of(db(), principal().user)  # type: ignore[arg-type]
     return CaseSummaryList(cases=[_summary(case) for case in cases])
@@ -98,7 +132,12 @@ def mine() -> CaseSummaryList:
 
 @blueprint.get("/track")
 @public  # the tracking code in the X-Tracking-Code header is the credential
-@operation("Follow an anonymous report with its tracking code", response=CaseSummary)
+@operation(
+    "Follow an anonymous report with its tracking code",
+    response=CaseSummary,
+    params=(TRACKING_PARAM,),
+    errors={404: TRACKING_NOT_FOUND, 503: _POLICY},
+)
 def track() -> CaseSummary:
     code = request.headers.get(TRACKING_HEADER, "")
     if not code:
