@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from disclosure.inputs import MAX_INT
 from disclosure.policy import endpoint_permissions, endpoint_rule, endpoint_scopes
 from tests.factories import add_member, bearer, make_program, make_token, make_user, report_json
 
+README = Path(__file__).resolve().parents[2] / "README.md"
 _PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 
 
@@ -117,6 +119,25 @@ def test_a_researchers_token_reads_and_writes_messages_on_their_case(
     assert messages["get"]["x-scopes"] == ["cases:read", "reports:submit"]
     assert messages["post"]["x-scopes"] == ["cases:write", "reports:submit"]
     assert document["paths"]["/api/v1/cases/{case_id}/notes"]["get"]["x-scopes"] == ["cases:read"]
+
+
+def test_the_readme_names_the_scopes_of_every_operation(
+    app: Flask, document: dict[str, Any]
+) -> None:
+    rows = re.findall(r"^\| `([A-Z]+) (/api/v1/\S+)` \| ([^|]+) \|", README.read_text(), re.M)
+    listed = {(method.lower(), path): scopes.strip() for method, path, scopes in rows}
+    expected = {}
+    for path, method, operation, _view in _operations(app, document):
+        if "x-scopes" in operation:
+            expected[(method, path)] = ", ".join(f"`{s}`" for s in operation["x-scopes"]) or "any"
+        elif operation["security"]:
+            expected[(method, path)] = "none: a browser session only"
+        else:
+            expected[(method, path)] = "none: public"
+    table = "\n".join(
+        f"| `{m.upper()} {p}` | {scopes} |" for (m, p), scopes in sorted(expected.items(), key=str)
+    )
+    assert listed == expected, f"README's API table should read:\n{table}"
 
 
 def _integers(schema: Any, where: str) -> Iterator[tuple[str, dict]]:
