@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from disclosure.errors import Forbidden, Unauthenticated
 
@@ -133,27 +133,47 @@ View = TypeVar("View", bound=Callable[..., Any])
 PUBLIC_ATTRIBUTE = "_disclosure_public"
 PERMISSION_ATTRIBUTE = "_disclosure_permission"
 ALTERNATIVES_ATTRIBUTE = "_disclosure_permissions"
+SESSION_ONLY_ATTRIBUTE = "_disclosure_session_only"
 
 
-def public(view: View) -> View:
-    """Mark a view as reachable by anyone, signed in or not."""
-    setattr(view, PUBLIC_ATTRIBUTE, True)
-    return view
+@overload
+def public(view: View, /) -> View: ...
+@overload
+def public(*, signed_in: Permission) -> Callable[[View], View]: ...
+def public(
+    view: View | None = None, /, *, signed_in: Permission | None = None
+) -> View | Callable[[View], View]:
+    """Mark a view as reachable by anyone; `signed_in`: what a signed-in caller needs there."""
+
+    def mark(view: View) -> View:
+        setattr(view, PUBLIC_ATTRIBUTE, True)
+        if signed_in is not None:
+            setattr(view, ALTERNATIVES_ATTRIBUTE, (signed_in,))
+        return view
+
+    return mark(view) if view is not None else mark
 
 
-def requires(permission: Permission, *alternatives: Permission) -> Callable[[View], View]:
-    """Mark a view as needing `permission` (or any of `alternatives`); checked before it runs."""
+def requires(
+    permission: Permission, *alternatives: Permission, session_only: bool = False
+) -> Callable[[View], View]:
+    """Mark a view as needing `permission` (or any of `alternatives`); checked before it runs.
+
+    `session_only`: a signed-in browser session only, never a bearer token.
+    """
 
     def mark(view: View) -> View:
         setattr(view, PERMISSION_ATTRIBUTE, permission)
         setattr(view, ALTERNATIVES_ATTRIBUTE, (permission, *alternatives))
+        setattr(view, SESSION_ONLY_ATTRIBUTE, session_only)
         return view
 
     return mark
 
 
 def endpoint_permissions(view: Callable[..., Any]) -> tuple[Permission, ...]:
-    """Every permission that opens the view (any one suffices)."""
+    """Every permission that opens the view (any one suffices); for a public view, what a
+    signed-in caller needs there (nothing when empty)."""
     return getattr(view, ALTERNATIVES_ATTRIBUTE, ())
 
 
@@ -164,16 +184,31 @@ def endpoint_rule(view: Callable[..., Any]) -> Permission | bool | None:
     return getattr(view, PERMISSION_ATTRIBUTE, None)
 
 
+def endpoint_scopes(view: Callable[..., Any]) -> list[TokenScope] | None:
+    """The token scopes of which a bearer token needs one to pass the view's access rule
+    ([] for none); None when the view refuses bearer tokens. An administrator's token with
+    the admin scope passes every rule its role passes."""
+    if getattr(view, SESSION_ONLY_ATTRIBUTE, False):
+        return None
+    needed = {SCOPE_FOR[permission] for permission in endpoint_permissions(view)}
+    if None in needed:
+        return []
+    return sorted(scope for scope in needed if scope is not None)
+
+
 def check_endpoint(principal: Principal, view: Callable[..., Any] | None) -> None:
     """Deny by default: an undeclared endpoint is refused for everyone."""
     rule = endpoint_rule(view) if view is not None else None
-    if rule is True:
-        return
     if rule is None:
         raise Forbidden("This endpoint has no access rule and is closed.")
-    if any(can(principal, permission) for permission in endpoint_permissions(view)):
+    permissions = endpoint_permissions(view)
+    if rule is True and (not principal.is_authenticated or not permissions):
         return
-    authorize(principal, rule)
+    if principal.via_token and getattr(view, SESSION_ONLY_ATTRIBUTE, False):
+        raise Forbidden("Do this from a signed-in browser session, not with a bearer token.")
+    if any(can(principal, permission) for permission in permissions):
+        return
+    authorize(principal, permissions[0])
 
 
 # --- cases ----------------------------------------------------------------------------------

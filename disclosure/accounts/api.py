@@ -10,8 +10,8 @@ from pydantic import BaseModel
 from disclosure.accounts import incident, sessions, tokens
 from disclosure.accounts.forms import TokenRequest
 from disclosure.accounts.models import TokenScope, UserRole
-from disclosure.errors import Forbidden, NotFound
-from disclosure.http.api import operation
+from disclosure.errors import NotFound
+from disclosure.http.api import Param, operation
 from disclosure.http.context import actor, current_user, db, now, principal
 from disclosure.policy import Permission, requires
 
@@ -102,7 +102,18 @@ def list_sessions() -> SessionList:
 
 @blueprint.delete("/sessions/<session_id>")
 @requires(Permission.ACCOUNT_SELF)
-@operation("Revoke one of my sessions", status=204)
+@operation(
+    "Revoke one of my sessions",
+    status=204,
+    params=(
+        Param(
+            "session_id",
+            "path",
+            {"pattern": "^[0-9a-f]{12,64}$"},
+            "The id GET /sessions lists (at least its first 12 characters)",
+        ),
+    ),
+)
 def revoke_session(session_id: str) -> None:
     if not sessions.revoke_session(
         db(), actor(), user_id=principal().user_id or 0, short_id=session_id, now=now()
@@ -136,7 +147,7 @@ def list_tokens() -> TokenList:
 
 
 @blueprint.post("/tokens")
-@requires(Permission.ACCOUNT_SELF)
+@requires(Permission.ACCOUNT_SELF, session_only=True)  # a token never mints another token
 @operation(
     "Create an API token (the token is shown once)",
     body=TokenRequest,
@@ -144,9 +155,6 @@ def list_tokens() -> TokenList:
     status=201,
 )
 def create_token(body: TokenRequest) -> TokenCreated:
-    who = principal()
-    if who.via_token:
-        raise Forbidden("Create tokens from a signed-in session, not with another token.")
     raw, row = tokens.create_token(
         db(),
         actor(),

@@ -19,6 +19,7 @@ from disclosure.cases.models import BlobKind, Case, CaseState, InTheWild
 from disclosure.cases.view import attachment_response
 from disclosure.http.api import operation
 from disclosure.http.context import actor, db, now, principal, services
+from disclosure.inputs import MAX_INT, Id
 from disclosure.policy import Permission, requires
 
 blueprint = Blueprint("cases_api", __name__, url_prefix="/api/v1")
@@ -95,7 +96,11 @@ class CaseOut(TriageOut):
 
 @blueprint.get("/cases/<int:case_id>")
 @requires(Permission.CASES_READ)
-@operation("One case with its report decrypted (the decryption is audited)", response=CaseOut)
+@operation(
+    "One case with its report decrypted (the decryption is audited)",
+    response=CaseOut,
+    errors={503: "gpg cannot decrypt the report right now"},
+)
 def get_case(case_id: int) -> CaseOut:
     access = open_case(db(), principal(), case_id, Permission.CASES_READ)
     report = None
@@ -120,7 +125,11 @@ def get_case(case_id: int) -> CaseOut:
 
 @blueprint.get("/cases/<int:case_id>/attachments/<int:blob_id>")
 @requires(Permission.CASES_READ)
-@operation("Download one attachment, decrypted (the download is audited)")
+@operation(
+    "Download one attachment, decrypted (the download is audited)",
+    media_type="application/octet-stream",
+    errors={503: "gpg cannot decrypt the attachment right now"},
+)
 def get_attachment(case_id: int, blob_id: int) -> Response:
     access = open_case(db(), principal(), case_id, Permission.CASES_READ)
     attachment = content.read_attachment(
@@ -129,15 +138,29 @@ def get_attachment(case_id: int, blob_id: int) -> Response:
     return attachment_response(attachment)
 
 
+_ID = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
+
+
 class TransitionIn(BaseModel):
     """A lifecycle move; `version` (optional) guards against overwriting a newer edit."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={  # a duplicate names its original
+            "if": {"required": ["to"], "properties": {"to": {"const": CaseState.DUPLICATE.value}}},
+            "then": {
+                "required": ["duplicate_of"],
+                "properties": {"duplicate_of": _ID},
+            },
+        },
+    )
 
     to: CaseState
     reason: str = Field(default="", max_length=500)
-    duplicate_of: int | None = None
-    version: int | None = None
+    duplicate_of: Id | None = Field(
+        default=None, description="With to=duplicate: the original, a case of the same program"
+    )
+    version: Id | None = None
 
 
 class TransitionOut(BaseModel):
@@ -154,6 +177,14 @@ class TransitionOut(BaseModel):
     "Move a case through its lifecycle (409 lists the legal moves)",
     body=TransitionIn,
     response=TransitionOut,
+    errors={
+        403: "A viewer may read the case but not change it",
+        404: "duplicate_of names no case of this program",
+        409: "The move is not legal from the case's state (error.fields.to lists the legal "
+        "ones), or version is not the case's current version",
+        422: "duplicate_of is the case itself",
+        503: "The case's disclosure policy is not loaded",
+    },
 )
 def transition(case_id: int, body: TransitionIn) -> TransitionOut:
     access = open_for_change(db(), principal(), case_id)

@@ -123,6 +123,7 @@ COMMON_WEAKNESSES: dict[str, str] = {
 }
 
 _CWE_ID = re.compile(r"^CWE-[1-9][0-9]{0,4}$")
+CWE_PATTERN = "(?:[Cc][Ww][Ee]-)?[1-9][0-9]{0,4}"  # what check_cwe accepts, once trimmed
 
 
 def check_cwe(value: str, *, field: str = "cwe") -> str:

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from cvss import CVSS3, CVSS4
+from cvss import CVSS3, CVSS4, constants3, constants4
 from cvss.exceptions import CVSSError
 
 from disclosure.errors import ValidationError
+
+
+def _vector_pattern(prefix: str, values: dict[str, list[str]], mandatory: list[str]) -> str:
+    """Every metric in the specification's order, the base ones required, each once."""
+    parts = []
+    for metric, choices in values.items():
+        part = f"/{metric}:(?:{'|'.join(choices)})"
+        parts.append(part if metric in mandatory else f"(?:{part})?")
+    return re.escape(prefix) + "".join(parts)
+
+
+# The vectors score_vector accepts, metrics in their canonical order (the cvss library itself
+# takes any order); built from the library's tables so the two cannot disagree.
+VECTOR_PATTERN = "(?:{}|{})".format(
+    _vector_pattern("CVSS:3.1", constants3.METRICS_VALUES, constants3.METRICS_MANDATORY),
+    _vector_pattern(
+        "CVSS:4.0",
+        {metric: list(v) for metric, v in constants4.METRICS_VALUE_NAMES.items()},
+        constants4.METRICS_MANDATORY,
+    ),
+)
 
 
 @dataclass(frozen=True)

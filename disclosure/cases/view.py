@@ -21,7 +21,7 @@ from disclosure.cases.severity import Severity
 from disclosure.errors import DomainError, ServiceUnavailable, ValidationError
 from disclosure.http.context import actor, db, now, principal, services
 from disclosure.http.forms import rerender
-from disclosure.limits import parse_row_id
+from disclosure.limits import MAX_ROW_ID, parse_row_id
 from disclosure.policy import Permission, can_change_state, can_on_case, is_vendor_side
 
 Page = str | tuple[str, int] | Response
@@ -63,10 +63,11 @@ def form_number(name: str) -> int | None:
     raw = request.form.get(name, "").strip().lstrip("#")
     if not raw:
         return None
-    number = parse_row_id(raw)
-    if number is None:
-        raise ValidationError("Some fields are invalid.", fields={name: "Give a case number."})
-    return number
+    if not (raw.isascii() and raw.isdigit()):
+        raise ValidationError("Some fields are invalid.", fields={name: "Give a number."})
+    # The verbs answer for a number no row can have (a 404, a stale version); a longer one
+    # than any id never reaches int(), which refuses 4,300 digits and more.
+    return parse_row_id(raw) or MAX_ROW_ID + 1
 
 
 def form_state(value: str) -> CaseState:

@@ -57,7 +57,8 @@ def pydantic_fields(exc: pydantic.ValidationError) -> dict[str, str]:
     fields: dict[str, str] = {}
     for error in exc.errors(include_input=False, include_url=False):
         name = ".".join(str(part) for part in error["loc"]) or "body"
-        fields.setdefault(name, error["msg"])
+        # Our own validators' messages are written for people; pydantic prefixes them.
+        fields.setdefault(name, error["msg"].removeprefix("Value error, "))
     return fields
 
 

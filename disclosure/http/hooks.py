@@ -16,7 +16,7 @@ from disclosure.limits import NUL_MESSAGE
 from disclosure.policy import Principal, check_endpoint, public
 
 # Endpoints a user who must choose a new password can still reach.
-_PASSWORD_RESET_ENDPOINTS = frozenset(
+PASSWORD_RESET_ENDPOINTS = frozenset(
     {"accounts.password", "accounts.logout", "static", "meta_api.health"}
 )
 
@@ -75,7 +75,7 @@ def before_request() -> Response | None:
     csrf.check_csrf()
     check_endpoint(g.principal, current_app.view_functions.get(request.endpoint or ""))
     user = g.principal.user
-    if user and user.must_change_password and request.endpoint not in _PASSWORD_RESET_ENDPOINTS:
+    if user and user.must_change_password and request.endpoint not in PASSWORD_RESET_ENDPOINTS:
         if request.path.startswith("/api/"):
             raise Forbidden("Choose a new password in the web console before using the API.")
         return redirect(url_for("accounts.password"))

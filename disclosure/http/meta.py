@@ -9,8 +9,9 @@ from flask import Blueprint, Response, current_app, jsonify
 from pydantic import BaseModel
 
 from disclosure.crypto import GpgUnavailable, Keyring
-from disclosure.http.api import openapi_document, operation
+from disclosure.http.api import operation
 from disclosure.http.context import db, settings
+from disclosure.http.openapi import openapi_document
 from disclosure.policy import public
 
 blueprint = Blueprint("meta_api", __name__, url_prefix="/api/v1")
@@ -29,7 +30,11 @@ class Health(BaseModel):
 
 @blueprint.get("/health")
 @public
-@operation("Report whether the database and gpg work", response=Health)
+@operation(
+    "Report whether the database and gpg work",
+    response=Health,
+    also={503: "The database or gpg does not work (status: degraded)"},
+)
 def health() -> Response | Health:
     report = Health(status="ok", database=_database_health(), gpg=_gpg_health())
     if not (report.database.ok and report.gpg.ok):

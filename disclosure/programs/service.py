@@ -14,7 +14,8 @@ from disclosure.crypto import KeyInfo
 from disclosure.errors import Conflict, NotFound, ValidationError
 from disclosure.programs.models import MemberRole, Program, ProgramKey, ProgramMember
 
-_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+SLUG_PATTERN = "^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+_SLUG = re.compile(SLUG_PATTERN)
 
 
 def create_program(
@@ -38,7 +39,7 @@ def create_program(
             f"Unknown policy {policy_name!r}.",
             fields={"policy": f"Choose one of {', '.join(sorted(known_policies))}."},
         )
-    if not _SLUG.match(slug):
+    if not _SLUG.fullmatch(slug):  # match() would let a final newline through
         raise ValidationError(
             "Invalid slug.",
             fields={"slug": "Use lower-case letters, digits and dashes (at most 64)."},

@@ -16,28 +16,60 @@ from disclosure.cases.clock import service as clock
 from disclosure.cases.clock.view import deadlines_out, explanations
 from disclosure.cases.models import Case
 from disclosure.errors import NotFound, ValidationError
-from disclosure.http.api import TRACKING_HEADER, operation, read_json
+from disclosure.http.api import (
+    TRACKING_HEADER,
+    TRACKING_NOT_FOUND,
+    TRACKING_PARAM,
+    Param,
+    UnsupportedMediaType,
+    operation,
+    read_json,
+    validate_json,
+)
 from disclosure.http.context import actor, current_user, db, now, principal, services
 from disclosure.http.errors import pydantic_fields
 from disclosure.policy import Permission, authorize_submission, public, requires
 from disclosure.programs.models import Program
-from disclosure.programs.service import get_program
+from disclosure.programs.service import SLUG_PATTERN, get_program
 from disclosure.reports import service
 from disclosure.reports.forms import EncryptedReportIn, ReportIn
 from disclosure.reports.intake import intake_of
 from disclosure.reports.schemas import CaseSummary, CaseSummaryList, SubmissionOut
 
 blueprint = Blueprint("reports_api", __name__, url_prefix="/api/v1")
+_POLICY = "The case's disclosure policy is not loaded"
 
 
 @blueprint.post("/programs/<slug>/reports")
-@public  # anonymous submissions are allowed where the program accepts them
+@public(signed_in=Permission.REPORTS_SUBMIT)  # anonymous too, where the program accepts them
 @operation(
     "Submit a report (encrypted before it is stored)",
     response=SubmissionOut,
     status=201,
     alternatives=(ReportIn, EncryptedReportIn),
     multipart=True,
+    also={200: "The Idempotency-Key was used before by this submitter: the same case again"},
+    params=(
+        Param("slug", "path", {"pattern": SLUG_PATTERN}, "The program"),
+        Param(
+            "Idempotency-Key",
+            "header",
+            {"type": "string", "pattern": "^[!-~][ -~]{14,126}[!-~]$"},
+            "16 to 128 printable ASCII characters, a fresh one per report (a UUID is ideal)",
+        ),
+    ),
+    errors={
+        400: "encrypted_report is not an OpenPGP message encrypted to the program's key",
+        401: "The program accepts reports only from signed-in researchers",
+        404: "No such program, or it is closed",
+        409: "The Idempotency-Key was used for another submission",
+        413: "An attachment is larger than max_attachment_bytes (10 MiB), or all of them "
+        "together than max_attachments_total_bytes (25 MiB)",
+        422: "The Idempotency-Key header is invalid; researcher_public_key is not a usable "
+        "OpenPGP public key",
+        503: "Encryption or signing is unavailable, or the program has no active key; "
+        "nothing was stored",
+    },
 )
 def submit(slug: str) -> Response:
     who = principal()
@@ -94,7 +126,11 @@ def _summary(case: Case) -> CaseSummary:
 
 @blueprint.get("/reports/mine")
 @requires(Permission.REPORTS_READ_OWN)
-@operation("The reports I submitted with my account", response=CaseSummaryList)
+@operation(
+    "The reports I submitted with my account",
+    response=CaseSummaryList,
+    errors={503: _POLICY},
+)
 def mine() -> CaseSummaryList:
     cases = service.cases_of(db(), current_user())
     return CaseSummaryList(cases=[_summary(case) for case in cases])
@@ -102,7 +138,12 @@ def mine() -> CaseSummaryList:
 
 @blueprint.get("/track")
 @public  # the tracking code in the X-Tracking-Code header is the credential
-@operation("Follow an anonymous report with its tracking code", response=CaseSummary)
+@operation(
+    "Follow an anonymous report with its tracking code",
+    response=CaseSummary,
+    params=(TRACKING_PARAM,),
+    errors={404: TRACKING_NOT_FOUND, 503: _POLICY},
+)
 def track() -> CaseSummary:
     code = request.headers.get(TRACKING_HEADER, "")
     if not code:
@@ -115,22 +156,38 @@ def track() -> CaseSummary:
 _OPTIONAL = ("cwe", "cvss_vector", "proposed_disclosure_date", "credit", "researcher_public_key")
 
 
+_FORMS = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
+
+
 def report_from_request() -> ReportIn | EncryptedReportIn:
-    """The submitted report; ValidationError naming each bad field."""
-    data = read_json() if request.is_json else _form_data()
-    if not isinstance(data, dict):
-        raise ValidationError(
-            "Send the report as a JSON object.", fields={"body": "Not an object."}
+    """The submitted report; ValidationError naming each bad field.
+
+    JSON is validated strictly, as the OpenAPI document states it; form fields, which are
+    all text, with pydantic's usual conversions.
+    """
+    if request.is_json:
+        data = read_json()
+        if not isinstance(data, dict):
+            raise ValidationError(
+                "Send the report as a JSON object.", fields={"body": "Not an object."}
+            )
+        return validate_json(_model_for(data), request.get_data())
+    if request.mimetype not in _FORMS:
+        raise UnsupportedMediaType(
+            "Send the report as JSON, multipart/form-data or application/x-www-form-urlencoded."
         )
-    model: type[ReportIn | EncryptedReportIn] = (
-        EncryptedReportIn if data.get("encrypted_report") else ReportIn
-    )
-    if model is EncryptedReportIn:
+    data = _form_data()
+    model = _model_for(data)
+    if model is EncryptedReportIn:  # the form sends every field, the plain ones empty
         data = {k: v for k, v in data.items() if k in EncryptedReportIn.model_fields}
     try:
         return model.model_validate(data)
     except pydantic.ValidationError as exc:
         raise ValidationError("Some fields are invalid.", fields=pydantic_fields(exc)) from None
+
+
+def _model_for(data: dict[str, Any]) -> type[ReportIn | EncryptedReportIn]:
+    return EncryptedReportIn if data.get("encrypted_report") else ReportIn
 
 
 def _form_data() -> dict[str, Any]:

@@ -25,8 +25,14 @@ from disclosure.cases.access import CaseAccess, open_case
 from disclosure.cases.cwe import check_cwe
 from disclosure.cases.models import AffectedProduct, Case, CaseState
 from disclosure.cases.severity import Severity, score_vector
-from disclosure.cases.timeline import EventKind, events_of, log_event, state_before_needs_info
+from disclosure.cases.timeline import (
+    EventKind,
+    events_of,
+    log_event,
+    state_before_needs_info,
+)
 from disclosure.errors import Forbidden, NotFound, ValidationError
+from disclosure.inputs import non_blank, padded, trimmed
 from disclosure.limits import parse_row_id
 from disclosure.policy import CaseRole, Permission, Principal
 from disclosure.programs.models import ProgramMember
@@ -41,19 +47,35 @@ class Keep(Enum):
 KEEP = Keep.KEEP
 
 
+_GIVEN = {"type": "string", "pattern": non_blank()}
+
+
 class AffectedIn(BaseModel):
     """One affected product and version range, shaped for OSV and CSAF."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        # `fixed` and `last_affected` end a range in two ways: one of them, never both.
+        json_schema_extra={
+            "not": {
+                "required": ["fixed", "last_affected"],
+                "properties": {"fixed": _GIVEN, "last_affected": _GIVEN},
+            }
+        },
+    )
 
-    vendor: str = Field(min_length=1, max_length=200)
-    product: str = Field(min_length=1, max_length=200)
-    ecosystem: str = Field(default="", max_length=64, description='OSV ecosystem, e.g. "PyPI"')
-    package_name: str = Field(default="", max_length=200)
-    purl: str = Field(default="", max_length=500, description="pkg:type/namespace/name")
-    introduced: str = Field(default="0", max_length=100, description='"0": from the start')
-    fixed: str = Field(default="", max_length=100)
-    last_affected: str = Field(default="", max_length=100)
+    vendor: trimmed(200, min_length=1)
+    product: trimmed(200, min_length=1)
+    ecosystem: trimmed(64) = Field(default="", description='OSV ecosystem, e.g. "PyPI"')
+    package_name: trimmed(200) = ""
+    purl: trimmed(500) = Field(
+        default="",
+        description="pkg:type/namespace/name",
+        json_schema_extra={"pattern": padded("pkg:", optional=True)},
+    )
+    introduced: trimmed(100) = Field(default="0", description='"0" or empty: from the start')
+    fixed: trimmed(100) = Field(default="", description="Not with last_affected")
+    last_affected: trimmed(100) = Field(default="", description="Not with fixed")
 
     @field_validator("purl")
     @classmethod

@@ -29,6 +29,7 @@ from disclosure.cases.models import AffectedProduct, Case, CaseState, InTheWild
 from disclosure.crypto import Keyring
 from disclosure.db import is_postgresql
 from disclosure.errors import ValidationError
+from disclosure.inputs import is_id
 from disclosure.limits import is_row_id, loads_json, parse_row_id
 from disclosure.policy import Permission, Principal, can_on_case, case_role
 from disclosure.programs.models import Program, ProgramMember
@@ -40,7 +41,8 @@ _CASE_ID = re.compile(r"^#?(\d{1,12})$")
 _CVE = re.compile(r"^CVE-\d{4}-\d{4,}$", re.IGNORECASE)
 _CWE = re.compile(r"^CWE-\d{1,5}$", re.IGNORECASE)
 _TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"", "0", "false", "no", "off"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+FLAG_VALUES = _TRUE | _FALSE  # in any case; empty or absent: the default
 
 
 def _is_id(text: str) -> bool:
@@ -140,10 +142,10 @@ def parse_filter(args: Mapping[str, Sequence[str]]) -> InboxFilter:
         errors["assignee"] = "Use me, unassigned or a user id."
     flags = {}
     for name in ("overdue", "in_the_wild"):
-        flag = first(name).lower()
-        if flag not in _TRUE | _FALSE:
-            errors[name] = "Use true or false."
-        flags[name] = flag in _TRUE
+        try:
+            flags[name] = parse_flag(first(name), name=name, default=False)
+        except ValidationError as exc:
+            errors.update(exc.fields)
     if errors:
         raise ValidationError("Some filters are invalid.", fields=errors)
     return InboxFilter(
@@ -155,6 +157,20 @@ def parse_filter(args: Mapping[str, Sequence[str]]) -> InboxFilter:
         in_the_wild=flags["in_the_wild"],
         q=first("q")[:200],
     )
+
+
+def parse_flag(value: str | None, *, name: str, default: bool) -> bool:
+    """A true/false query argument (1/0, yes/no, on/off too); empty or absent: `default`."""
+    flag = (value or "").strip().lower()
+    if not flag:
+        return default
+    if flag not in FLAG_VALUES:
+        raise ValidationError("Some filters are invalid.", fields={name: "Use true or false."})
+    return flag in _TRUE
+
+
+def _is_user_id(value: str) -> bool:
+    return value.isascii() and value.isdigit() and is_id(int(value))
 
 
 def visible_programs(session: Session, principal: Principal) -> list[int] | None:

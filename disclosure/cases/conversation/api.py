@@ -20,11 +20,14 @@ from disclosure.cases.conversation import service as conversation
 from disclosure.cases.lifecycle import Side
 from disclosure.cases.models import BlobKind
 from disclosure.errors import NotFound
-from disclosure.http.api import TRACKING_HEADER, operation
+from disclosure.http.api import TRACKING_HEADER, TRACKING_NOT_FOUND, TRACKING_PARAM, operation
 from disclosure.http.context import actor, db, now, principal, services, settings
 from disclosure.policy import Permission, public, requires
 
 blueprint = Blueprint("conversation_api", __name__, url_prefix="/api/v1")
+_GPG = "gpg cannot encrypt or decrypt right now; nothing was stored"
+_VIEWER = "A viewer may read the case but not change it"
+_OFFLINE = "The program is offline-only: the server could not decrypt messages"
 
 
 class EntryOut(BaseModel):
@@ -50,7 +53,11 @@ class PostedOut(BaseModel):
 
 @blueprint.get("/cases/<int:case_id>/messages")
 @requires(Permission.CASES_READ, Permission.REPORTS_READ_OWN)
-@operation("The messages between vendor and reporter, decrypted (audited)", response=ThreadOut)
+@operation(
+    "The messages between vendor and reporter, decrypted (audited)",
+    response=ThreadOut,
+    errors={503: _GPG},
+)
 def messages(case_id: int) -> ThreadOut:
     return _thread(open_for_reading(db(), principal(), case_id), (BlobKind.MESSAGE,))
 
@@ -62,6 +69,7 @@ def messages(case_id: int) -> ThreadOut:
     body=conversation.MessageIn,
     response=PostedOut,
     status=201,
+    errors={403: _VIEWER, 409: _OFFLINE, 503: _GPG},
 )
 def post_message(case_id: int, body: conversation.MessageIn) -> PostedOut:
     return _post(open_for_change(db(), principal(), case_id), body)
@@ -69,7 +77,11 @@ def post_message(case_id: int, body: conversation.MessageIn) -> PostedOut:
 
 @blueprint.get("/cases/<int:case_id>/notes")
 @requires(Permission.CASES_READ)
-@operation("The vendor's internal notes, decrypted (audited)", response=ThreadOut)
+@operation(
+    "The vendor's internal notes, decrypted (audited)",
+    response=ThreadOut,
+    errors={503: _GPG},
+)
 def notes(case_id: int) -> ThreadOut:
     access = open_case(db(), principal(), case_id, Permission.CASES_READ)
     return _thread(access, (BlobKind.NOTE,))
@@ -82,6 +94,7 @@ def notes(case_id: int) -> ThreadOut:
     body=conversation.MessageIn,
     response=PostedOut,
     status=201,
+    errors={403: _VIEWER, 409: _OFFLINE, 503: _GPG},
 )
 def post_note(case_id: int, body: conversation.MessageIn) -> PostedOut:
     access = editing.open_for_edit(db(), principal(), case_id)
@@ -93,7 +106,12 @@ def post_note(case_id: int, body: conversation.MessageIn) -> PostedOut:
 
 @blueprint.get("/track/messages")
 @public  # the tracking code in the X-Tracking-Code header is the credential
-@operation("An anonymous reporter's messages, by tracking code (audited)", response=ThreadOut)
+@operation(
+    "An anonymous reporter's messages, by tracking code (audited)",
+    response=ThreadOut,
+    params=(TRACKING_PARAM,),
+    errors={404: TRACKING_NOT_FOUND, 503: _GPG},
+)
 def track_messages() -> ThreadOut:
     return _thread(_tracked(), (BlobKind.MESSAGE,))
 
@@ -105,6 +123,8 @@ def track_messages() -> ThreadOut:
     body=conversation.MessageIn,
     response=PostedOut,
     status=201,
+    params=(TRACKING_PARAM,),
+    errors={404: TRACKING_NOT_FOUND, 409: _OFFLINE, 503: _GPG},
 )
 def track_post_message(body: conversation.MessageIn) -> PostedOut:
     return _post(_tracked(), body)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
 from disclosure.accounts.models import User
@@ -28,6 +28,7 @@ from disclosure.cases.models import BlobKind, CaseBlob, CaseEvent
 from disclosure.cases.timeline import EventKind, details_of, events_of, log_event
 from disclosure.crypto import CryptoError, Keyring
 from disclosure.errors import Conflict, Forbidden, NotFound, ServiceUnavailable
+from disclosure.inputs import trimmed
 from disclosure.notify import service as notify
 from disclosure.policy import CaseRole, can_see_internal_notes
 from disclosure.programs.models import MemberRole
@@ -44,9 +45,9 @@ OFFLINE_ONLY = (
 class MessageIn(BaseModel):
     """A message to the other side, or an internal note; encrypted before it is stored."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
-    body: str = Field(min_length=1, max_length=50_000)
+    body: trimmed(50_000, min_length=1)
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from flask import Blueprint
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from disclosure.cases import content
 from disclosure.cases.access import CaseAccess, open_case
@@ -18,18 +18,42 @@ from disclosure.cases.models import CaseState
 from disclosure.errors import NotFound
 from disclosure.http.api import operation
 from disclosure.http.context import actor, db, now, principal, services
+from disclosure.inputs import padded, trimmed
 from disclosure.policy import ParticipantAccess, Permission, requires
 
 blueprint = Blueprint("coordination_api", __name__, url_prefix="/api/v1")
 
 
+_GIVEN = {"type": "string", "minLength": 1}
+_NONE = {"anyOf": [{"type": "null"}, {"const": ""}]}
+
+
 class ParticipantIn(BaseModel):
     """Invite another vendor's program (by slug) or an outside coordinator (by email)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        # Exactly one of the two names the party: `bool(program) != bool(coordinator_email)`.
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "required": ["program"],
+                    "properties": {"program": _GIVEN, "coordinator_email": _NONE},
+                },
+                {
+                    "required": ["coordinator_email"],
+                    "properties": {"coordinator_email": _GIVEN, "program": _NONE},
+                },
+            ]
+        },
+    )
 
-    program: str | None = Field(default=None, max_length=64)
-    coordinator_email: EmailStr | None = None
+    program: str | None = Field(
+        default=None, max_length=64, description="Another program's slug (not the case's own)"
+    )
+    coordinator_email: str | None = Field(
+        default=None, max_length=254, description="A vendor's or admin's account email"
+    )
     shares_report: bool = False
     shares_messages: bool = False
 
@@ -42,15 +66,30 @@ class ParticipantOut(BaseModel):
     invited_at: datetime
 
 
+Justification = Literal[coordination.JUSTIFICATIONS]  # type: ignore[valid-type]
+
+
 class StatusIn(BaseModel):
     """One party's status for one product, with VEX meaning."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "if": {
+                "required": ["status"],
+                "properties": {"status": {"const": VexStatus.KNOWN_NOT_AFFECTED.value}},
+            },
+            "then": {
+                "required": ["justification"],
+                "properties": {"justification": {"enum": list(coordination.JUSTIFICATIONS)}},
+            },
+        },
+    )
 
-    product: str = Field(min_length=1, max_length=200)
+    product: trimmed(200, min_length=1)
     status: VexStatus
-    justification: str | None = Field(
-        default=None, description=", ".join(coordination.JUSTIFICATIONS)
+    justification: Justification | None = Field(
+        default=None, description="Required for known_not_affected (kept only for it)"
     )
     statement: str = Field(default="", max_length=5000)
 
@@ -91,7 +130,17 @@ class SharedCase(BaseModel):
 class CveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    cve_id: str | None = Field(default=None, description="Omit to take the next reserved id")
+    cve_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Omit (or null) to take the next reserved id",
+        json_schema_extra={
+            "anyOf": [
+                {"type": "string", "maxLength": 64, "pattern": padded(cve.CVE_PATTERN)},
+                {"type": "null"},
+            ]
+        },
+    )
 
 
 class CveOut(BaseModel):
@@ -123,6 +172,12 @@ def _coordination(access: CaseAccess) -> Coordination:
     body=ParticipantIn,
     response=Coordination,
     status=201,
+    errors={
+        404: "No open program with this slug, or no vendor or admin account with this email",
+        409: "The program or coordinator already takes part in the case",
+        422: "The program is the case's own",
+        503: "The invitation mail cannot be encrypted to a member's key right now",
+    },
 )
 def invite(case_id: int, body: ParticipantIn) -> Coordination:
     access = open_case(db(), principal(), case_id, Permission.CASES_WRITE)
@@ -153,6 +208,7 @@ def participants(case_id: int) -> Coordination:
     "Set your status for a product (the case's vendor or a participant)",
     body=StatusIn,
     response=Coordination,
+    errors={404: "Not a case you may write, as its vendor or as a participant"},
 )
 def set_status(case_id: int, body: StatusIn) -> Coordination:
     try:
@@ -180,7 +236,11 @@ def set_status(case_id: int, body: StatusIn) -> Coordination:
 
 @blueprint.get("/cases/<int:case_id>/shared")
 @requires(Permission.CASES_READ)
-@operation("The parts of a case shared with you as a participant", response=SharedCase)
+@operation(
+    "The parts of a case shared with you as a participant",
+    response=SharedCase,
+    errors={404: "Not a case shared with you", 503: "gpg cannot decrypt the report right now"},
+)
 def shared(case_id: int) -> SharedCase:
     seat = coordination.open_seat(db(), principal(), case_id)
     access = coordination.seat_reading(db(), seat)
@@ -211,7 +271,15 @@ def shared(case_id: int) -> SharedCase:
 
 @blueprint.post("/cases/<int:case_id>/cve")
 @requires(Permission.CASES_WRITE)
-@operation("Assign the next reserved CVE id, or one given by hand", body=CveIn, response=CveOut)
+@operation(
+    "Assign the next reserved CVE id, or one given by hand",
+    body=CveIn,
+    response=CveOut,
+    errors={
+        409: "The case already has a CVE id, the id given is another case's, or no reserved "
+        "id is left"
+    },
+)
 def assign_cve(case_id: int, body: CveIn) -> CveOut:
     access = open_case(db(), principal(), case_id, Permission.CASES_WRITE)
     assigned = cve.assign(db(), access.case, actor=actor(), now=now(), cve_id=body.cve_id)

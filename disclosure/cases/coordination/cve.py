@@ -17,7 +17,10 @@ from disclosure.cases.timeline import EventKind, log_event
 from disclosure.db import is_postgresql
 from disclosure.errors import Conflict, ValidationError
 
-_CVE = re.compile(r"^CVE-(\d{4})-(\d{4,19})$")
+# At most 9 digits: the number is kept in a 32-bit INTEGER column (and CVE numbers are far
+# shorter); ASCII digits only, as in CVE_PATTERN, which the API documents.
+_CVE = re.compile(r"^CVE-([0-9]{4})-([0-9]{4,9})$")
+CVE_PATTERN = "[Cc][Vv][Ee]-[0-9]{4}-[0-9]{4,9}"
 
 
 def parse_cve(value: str, *, field: str = "cve_id") -> tuple[str, int, int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,20 +15,45 @@ from disclosure.cases.models import ExtensionRequest, ExtensionStatus, InTheWild
 from disclosure.errors import Forbidden, NotFound
 from disclosure.http.api import operation
 from disclosure.http.context import actor, db, now, principal, services, settings
+from disclosure.inputs import Id, non_blank
 from disclosure.policy import Permission, can_decide_time, can_request_time, requires
 
 blueprint = Blueprint("extensions_api", __name__, url_prefix="/api/v1")
+_POLICY = "The case's disclosure policy is not loaded"
+_MAIL = "The mail to the other side cannot be encrypted to their key right now"
+
+
+def _if_kind(kind: str, then: dict[str, Any]) -> dict[str, Any]:
+    return {"if": {"required": ["kind"], "properties": {"kind": {"const": kind}}}, "then": then}
 
 
 class ExtensionIn(BaseModel):
     """An extension {days, reason}, or a grace period {days, patch_date, reason}."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        # A grace period names the patch date; an extension does not (checked by the verb).
+        json_schema_extra={
+            "allOf": [
+                _if_kind(
+                    "grace",
+                    {"required": ["patch_date"], "properties": {"patch_date": {"type": "string"}}},
+                ),
+                _if_kind("extension", {"properties": {"patch_date": {"type": "null"}}}),
+            ]
+        },
+    )
 
-    kind: Literal["extension", "grace"] | None = None  # absent: grace exactly with a patch_date
-    days: int = Field(ge=1, le=3650)
-    reason: str = Field(min_length=1, max_length=extensions.REASON_MAX)
-    patch_date: date | None = None
+    kind: Literal["extension", "grace"] | None = Field(
+        default=None, description="Absent or null: a grace period exactly when patch_date is given"
+    )
+    days: int = Field(ge=1, le=3650, description="The policy caps it (409 naming the cap)")
+    reason: str = Field(
+        min_length=1,
+        max_length=extensions.REASON_MAX,
+        json_schema_extra={"pattern": non_blank()},
+    )
+    patch_date: date | None = Field(default=None, description="Not in the past (409)")
 
     def more_time(self) -> extensions.MoreTime:
         """The request as the domain verb takes it."""
@@ -48,7 +73,7 @@ class InTheWildIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     exploited: bool
-    version: int | None = None
+    version: Id | None = None
 
 
 class DeadlineOut(BaseModel):
@@ -101,7 +126,11 @@ class InTheWildOut(BaseModel):
 
 @blueprint.get("/cases/<int:case_id>/extensions")
 @requires(Permission.CASES_READ, Permission.REPORTS_READ_OWN)
-@operation("The requests for more time on a case, and its clock", response=ExtensionListOut)
+@operation(
+    "The requests for more time on a case, and its clock",
+    response=ExtensionListOut,
+    errors={503: _POLICY},
+)
 def list_requests(case_id: int) -> ExtensionListOut:
     access = open_visible(case_id)
     anonymous = access.case.reporter_id is None
@@ -121,6 +150,11 @@ def list_requests(case_id: int) -> ExtensionListOut:
     body=ExtensionIn,
     response=ExtensionOut,
     status=201,
+    errors={
+        403: "Only the program's owners and triagers ask for more time",
+        409: "The policy does not allow it (error.message names the cap), or the case is closed",
+        503: _MAIL,
+    },
 )
 def request_time(case_id: int, body: ExtensionIn) -> ExtensionOut:
     access = open_to_ask(case_id)
@@ -136,6 +170,11 @@ def request_time(case_id: int, body: ExtensionIn) -> ExtensionOut:
     "Accept or decline a request for more time (the reporter, or an admin for an anonymous one)",
     body=DecisionIn,
     response=DecisionOut,
+    errors={
+        403: "Only the reporter (an admin, for an anonymous report) decides",
+        409: "The request was already decided or withdrawn, or the policy no longer allows it",
+        503: _MAIL,
+    },
 )
 def decide(case_id: int, request_id: int, body: DecisionIn) -> DecisionOut:
     access = open_to_decide(case_id)
@@ -154,7 +193,14 @@ def decide(case_id: int, request_id: int, body: DecisionIn) -> DecisionOut:
 
 @blueprint.post("/cases/<int:case_id>/extensions/<int:request_id>/withdraw")
 @requires(Permission.CASES_WRITE)
-@operation("Withdraw a pending request for more time (the vendor)", response=ExtensionOut)
+@operation(
+    "Withdraw a pending request for more time (the vendor)",
+    response=ExtensionOut,
+    errors={
+        403: "Only the program's owners and triagers withdraw a request",
+        409: "The request was already decided or withdrawn",
+    },
+)
 def withdraw(case_id: int, request_id: int) -> ExtensionOut:
     access = open_to_ask(case_id)
     request = extensions.withdraw(db(), access, request_id, actor=actor(), now=now())
@@ -167,6 +213,11 @@ def withdraw(case_id: int, request_id: int) -> ExtensionOut:
     "Set or clear exploitation in the wild (the deadline follows the policy)",
     body=InTheWildIn,
     response=InTheWildOut,
+    errors={
+        403: "A viewer may read the case but not change it",
+        409: "version is not the case's current version",
+        503: _POLICY,
+    },
 )
 def in_the_wild(case_id: int, body: InTheWildIn) -> InTheWildOut:
     access = open_to_write(case_id)
