@@ -21,7 +21,7 @@ from disclosure.cases.severity import Severity
 from disclosure.errors import DomainError, ServiceUnavailable, ValidationError
 from disclosure.http.context import actor, db, now, principal, services
 from disclosure.http.forms import rerender
-from disclosure.limits import MAX_ROW_ID, parse_row_id
+from disclosure.limits import parse_row_id
 from disclosure.policy import Permission, can_change_state, can_on_case, is_vendor_side
 
 Page = str | tuple[str, int] | Response
@@ -67,7 +67,7 @@ def form_number(name: str) -> int | None:
         raise ValidationError("Some fields are invalid.", fields={name: "Give a number."})
     # The verbs answer for a number no row can have (a 404, a stale version); a longer one
     # than any id never reaches int(), which refuses 4,300 digits and more.
-    return parse_row_id(raw) or MAX_ROW_ID + 1
+    return parse_row_id(raw) or 0  # 0: no row has it
 
 
 def form_state(value: str) -> CaseState:
