@@ -9,9 +9,19 @@ from disclosure.cases.models import AffectedProduct, Case, CaseBlob, CaseEvent, 
 from disclosure.notify.models import OutboxMessage
 from disclosure.policies.models import PolicyVersion
 from disclosure.programs.models import Program, ProgramKey, ProgramMember
+from disclosure.publication.models import (
+    Advisory,
+    AdvisoryListing,
+    AdvisoryRevision,
+    FeedState,
+    PublishedFile,
+)
 from disclosure.reports.models import PlatformKey, Receipt
 
 __all__ = [
+    "Advisory",
+    "AdvisoryListing",
+    "AdvisoryRevision",
     "AffectedProduct",
     "ApiToken",
     "AuditEvent",
@@ -22,6 +32,7 @@ __all__ = [
     "CaseTimer",
     "CveId",
     "ExtensionRequest",
+    "FeedState",
     "LoginSession",
     "OutboxMessage",
     "Participant",
@@ -30,6 +41,7 @@ __all__ = [
     "Program",
     "ProgramKey",
     "ProgramMember",
+    "PublishedFile",
     "Receipt",
     "User",
     "VexStatement",

@@ -44,6 +44,7 @@ class Permission(StrEnum):
     REPORTS_READ_OWN = "reports:read-own"
     CASES_READ = "cases:read"
     CASES_WRITE = "cases:write"
+    ADVISORIES_PUBLISH = "advisories:publish"  # schedule, release, revise, withdraw
     USERS_ADMIN = "users:admin"  # accounts, roles, everyone's sessions and tokens
 
 
@@ -58,6 +59,7 @@ ROLE_GRANTS: dict[UserRole, frozenset[Permission]] = {
             Permission.REPORTS_READ_OWN,
             Permission.CASES_READ,
             Permission.CASES_WRITE,
+            Permission.ADVISORIES_PUBLISH,
         }
     ),
     UserRole.ADMIN: frozenset(Permission),
@@ -71,6 +73,7 @@ SCOPE_FOR: dict[Permission, TokenScope | None] = {
     Permission.REPORTS_READ_OWN: TokenScope.REPORTS_SUBMIT,
     Permission.CASES_READ: TokenScope.CASES_READ,
     Permission.CASES_WRITE: TokenScope.CASES_WRITE,
+    Permission.ADVISORIES_PUBLISH: TokenScope.ADVISORIES_PUBLISH,
     Permission.USERS_ADMIN: TokenScope.ADMIN,
 }
 
@@ -231,8 +234,13 @@ _CASE_GRANTS: dict[CaseRole, frozenset[Permission]] = {
     CaseRole.REPORTER: frozenset({Permission.REPORTS_READ_OWN}),
     CaseRole.VIEWER: frozenset({Permission.CASES_READ}),
     CaseRole.TRIAGER: frozenset({Permission.CASES_READ, Permission.CASES_WRITE}),
-    CaseRole.OWNER: frozenset({Permission.CASES_READ, Permission.CASES_WRITE}),
-    CaseRole.ADMIN: frozenset({Permission.CASES_READ, Permission.CASES_WRITE}),
+    # Triagers write the advisory draft; the program's owners release it.
+    CaseRole.OWNER: frozenset(
+        {Permission.CASES_READ, Permission.CASES_WRITE, Permission.ADVISORIES_PUBLISH}
+    ),
+    CaseRole.ADMIN: frozenset(
+        {Permission.CASES_READ, Permission.CASES_WRITE, Permission.ADVISORIES_PUBLISH}
+    ),
     CaseRole.PARTICIPANT: frozenset(),
 }
 

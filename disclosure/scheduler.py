@@ -24,6 +24,7 @@ from flask.cli import with_appcontext
 from disclosure.accounts import jobs as account_jobs
 from disclosure.cases.clock import jobs as policy_jobs
 from disclosure.notify import jobs as notify_jobs
+from disclosure.publication import jobs as publication_jobs
 from disclosure.services import Services
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def _purge_ended_sessions(services: Services, now: datetime) -> int:
 
 JOBS: tuple[Job, ...] = (
     Job("sweep-due-timers", policy_jobs.sweep_due_timers),
+    Job("release-due-advisories", publication_jobs.release_due_advisories),
     Job("flush-outbox", notify_jobs.flush_outbox),
     Job("purge-ended-sessions", _purge_ended_sessions, 3600),
 )

@@ -60,6 +60,13 @@ class Settings(BaseModel):
     proxy_count: int = Field(0, ge=0, le=5)
     policies_dir: Path | None = None
     log_level: str = "INFO"
+    provider_name: str = Field("disclosure", min_length=1, max_length=200)
+    provider_contact: str = Field("", max_length=254)
+    cve_assigner_org_id: str = Field(
+        "", pattern=r"^$|^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+    )
+    cve_assigner_short_name: str = Field("", max_length=32, pattern=r"^$|^[A-Za-z0-9_-]{2,32}$")
+    feed_cache_seconds: float = Field(1.0, ge=0, le=3600)
 
     @field_validator("base_url")
     @classmethod

@@ -117,6 +117,7 @@ def app_overrides(migrated_database: str, tmp_path: Path, gnupg_home: Path) -> d
         "gnupg_home": str(gnupg_home),
         "key_passphrase": "test passphrase for the test keyring",
         "log_level": "INFO",
+        "feed_cache_seconds": 0,  # the feed as of each request (FeedCache has its own tests)
     }
 
 

@@ -26,6 +26,7 @@ class Side(StrEnum):
 
     VENDOR = "vendor"
     REPORTER = "reporter"
+    PUBLICATION = "publication"  # the advisory's release discloses the case
 
 
 # The vendor's moves. Reopening is a move out of a closing state or out of `disclosed`.
@@ -46,6 +47,11 @@ REPORTER_MOVES: dict[CaseState, frozenset[CaseState]] = {
     S.ACKNOWLEDGED: frozenset({S.WITHDRAWN}),
     S.NEEDS_INFO: frozenset({S.WITHDRAWN, S.ACKNOWLEDGED, S.ACCEPTED}),
     S.ACCEPTED: frozenset({S.WITHDRAWN}),
+}
+
+# Releasing the case's advisory discloses it, from any open state (at the deadline, unfixed).
+PUBLICATION_MOVES: dict[CaseState, frozenset[CaseState]] = {
+    state: frozenset({S.DISCLOSED}) for state in OPEN
 }
 
 # The timestamp each state sets the first time the case reaches it.
@@ -72,8 +78,12 @@ class Transition:
 
 def legal_moves(state: CaseState, side: Side) -> frozenset[CaseState]:
     """Where `side` may take a case that is in `state`."""
-    table = VENDOR_MOVES if side is Side.VENDOR else REPORTER_MOVES
-    return table.get(state, frozenset())
+    tables = {
+        Side.VENDOR: VENDOR_MOVES,
+        Side.REPORTER: REPORTER_MOVES,
+        Side.PUBLICATION: PUBLICATION_MOVES,
+    }
+    return tables[side].get(state, frozenset())
 
 
 def transition(

@@ -37,6 +37,16 @@ class EventKind(StrEnum):
     VEX_UPDATED = "vex_updated"
     TIMER_FIRED = "timer_fired"
     PUBLICATION_DUE = "publication_due"
+    ADVISORY_DRAFTED = "advisory_drafted"
+    ADVISORY_REVIEW_REQUESTED = "advisory_review_requested"
+    ADVISORY_APPROVED = "advisory_approved"
+    ADVISORY_SCHEDULED = "advisory_scheduled"
+    ADVISORY_UNSCHEDULED = "advisory_unscheduled"
+    ADVISORY_RELEASE_REQUESTED = "advisory_release_requested"
+    ADVISORY_PUBLISHED = "advisory_published"
+    ADVISORY_REVISED = "advisory_revised"
+    ADVISORY_WITHDRAWN = "advisory_withdrawn"
+    DEADLINE_MISSED = "deadline_missed"
 
 
 def add_event(

@@ -75,3 +75,29 @@ def change_state(
     log_event(session, case, kind, action, actor=actor, now=now, details=details)
     clock.refresh_case(session, case, policies, now=now)
     return move
+
+
+def disclose(
+    session: Session,
+    case: Case,
+    policies: Mapping[str, DisclosurePolicy],
+    *,
+    advisory: str,
+    actor: Actor,
+    now: datetime,
+) -> lifecycle.Transition:
+    """The case's advisory is out: the case is disclosed (its deadlines stop)."""
+    move = lifecycle.transition(case, CaseState.DISCLOSED, side=lifecycle.Side.PUBLICATION, now=now)
+    bump(case, now)
+    details = {"from": move.before.value, "to": move.after.value, "advisory": advisory}
+    log_event(
+        session,
+        case,
+        EventKind.STATE_CHANGED,
+        "case.transition",
+        actor=actor,
+        now=now,
+        details=details,
+    )
+    clock.refresh_case(session, case, policies, now=now)
+    return move

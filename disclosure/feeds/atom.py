@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
-from datetime import UTC
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from html import escape
 from urllib.parse import urlsplit
 
 from disclosure.feeds import osv
+from disclosure.feeds.document import AdvisoryDocument, FeedContext
 from disclosure.feeds.encoding import EPOCH, rfc3339
-from disclosure.publication.document import AdvisoryDocument, FeedContext
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -46,6 +46,30 @@ def render(docs: Iterable[AdvisoryDocument], ctx: FeedContext) -> bytes:
         _entry(feed, doc, ctx)
     ET.indent(feed)
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def render_entry(doc: AdvisoryDocument, ctx: FeedContext) -> bytes:
+    """One advisory's <entry>, to be stored and spliced into the feed by `assemble`."""
+    holder = ET.Element("feed")
+    _entry(holder, doc, ctx)
+    entry = holder[0]
+    ET.indent(entry, space="  ", level=1)
+    return b"  " + ET.tostring(entry, encoding="utf-8").strip() + b"\n"
+
+
+def assemble(entries: Sequence[bytes], *, updated: datetime | None, ctx: FeedContext) -> bytes:
+    """The feed from entries that `render_entry` made, newest change first: a new advisory
+    costs one entry's rendering, never the whole feed's."""
+    head = render([], ctx)
+    if not entries:
+        return head
+    head = head.replace(
+        f"<updated>{rfc3339(EPOCH)}</updated>".encode(),
+        f"<updated>{rfc3339(updated or EPOCH)}</updated>".encode(),
+        1,
+    )
+    close = head.rindex(b"</feed>")
+    return head[:close] + b"".join(entries) + head[close:]
 
 
 def _entry(feed: ET.Element, doc: AdvisoryDocument, ctx: FeedContext) -> None:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from disclosure.feeds.document import AdvisoryDocument, AffectedRange
 from disclosure.feeds.encoding import rfc3339
 from disclosure.feeds.scores import cvss_v31, cvss_v40
 from disclosure.feeds.versions import describe, is_semver_range
-from disclosure.publication.document import AdvisoryDocument, AffectedRange
 
 DATA_VERSION = "5.2.0"
 

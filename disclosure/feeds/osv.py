@@ -11,14 +11,17 @@ a SEMVER range when its versions are SemVer and its vendor, product and vers ran
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
-from collections.abc import Iterable, Mapping
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
+from disclosure.feeds.document import AdvisoryDocument, AffectedRange
 from disclosure.feeds.encoding import json_bytes, rfc3339
 from disclosure.feeds.versions import is_semver_range, vers
-from disclosure.publication.document import AdvisoryDocument, AffectedRange
 
 SCHEMA_VERSION = "1.7.5"
 
@@ -97,6 +100,52 @@ def archive(records: Iterable[Mapping[str, Any]]) -> bytes:
             entry.external_attr = 0o644 << 16
             zipped.writestr(entry, json_bytes(by_name[name]), compresslevel=9)
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class ZipMember:
+    """One record of all.zip, compressed once when it is published."""
+
+    name: str
+    deflated: bytes
+    crc32: int
+    size: int
+
+
+def zip_member(name: str, data: bytes) -> ZipMember:
+    """The record's bytes deflated as a zip entry holds them (raw deflate, level 9)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return ZipMember(name, packer.compress(data) + packer.flush(), zlib.crc32(data), len(data))
+
+
+def assemble_zip(members: Sequence[ZipMember]) -> bytes:
+    """all.zip from members deflated beforehand: local headers, data, central directory.
+
+    Building it copies bytes and compresses nothing, so publishing one advisory costs one
+    record's compression, whatever the number of advisories."""
+    out, directory = bytearray(), bytearray()
+    dos_time, dos_date = 0, (0 << 9) | (1 << 5) | 1  # 1980-01-01 00:00, as `archive` writes
+    for member in sorted(members, key=lambda m: m.name):
+        name = member.name.encode()
+        offset = len(out)
+        common = struct.pack(
+            "<HHHHHIII",
+            20, 0, zipfile.ZIP_DEFLATED, dos_time, dos_date,
+            member.crc32, len(member.deflated), member.size,
+        )  # fmt: skip
+        out += b"PK\x03\x04" + common + struct.pack("<HH", len(name), 0) + name
+        out += member.deflated
+        directory += (
+            b"PK\x01\x02"
+            + struct.pack("<H", (3 << 8) | 20)
+            + common
+            + struct.pack("<HHHHHII", len(name), 0, 0, 0, 0, 0o644 << 16, offset)
+            + name
+        )
+    end = struct.pack(
+        "<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(directory), len(out), 0
+    )
+    return bytes(out + directory + end)
 
 
 def _summary(doc: AdvisoryDocument) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 from cvss import CVSS3, CVSS4
 
-from disclosure.publication.document import Score
+from disclosure.feeds.document import Score
 
 
 def cvss_v31(score: Score) -> dict[str, Any]:

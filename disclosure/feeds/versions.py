@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from disclosure.publication.document import AffectedRange
+from disclosure.feeds.document import AffectedRange
 
 # semver.org's recommended expression, without the leading "v" that SemVer 2.0 does not allow.
 _SEMVER = re.compile(

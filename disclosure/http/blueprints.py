@@ -22,6 +22,10 @@ def all_blueprints() -> list[Blueprint]:
     from disclosure.http import meta
     from disclosure.programs import web as programs_web
     from disclosure.programs.members import web as members_web
+    from disclosure.publication import api as advisory_api
+    from disclosure.publication import web as advisory_web
+    from disclosure.publication.public import api as advisories_api
+    from disclosure.publication.public import web as advisories_web
     from disclosure.reports import api as reports_api
     from disclosure.reports import web as reports_web
 
@@ -43,4 +47,8 @@ def all_blueprints() -> list[Blueprint]:
         coordination_api.blueprint,
         extensions_web.blueprint,
         extensions_api.blueprint,
+        advisory_web.blueprint,
+        advisory_api.blueprint,
+        advisories_web.blueprint,
+        advisories_api.blueprint,
     ]

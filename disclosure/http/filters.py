@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 
@@ -20,6 +21,17 @@ def format_size(size: int) -> str:
     return f"{size} bytes"
 
 
+def format_local(value: datetime | None, zone: str) -> str:
+    """A timestamp in the named zone: "2026-05-30 09:00 Europe/Berlin"."""
+    if value is None:
+        return "—"
+    try:
+        return value.astimezone(ZoneInfo(zone)).strftime(f"%Y-%m-%d %H:%M {zone}")
+    except (ZoneInfoNotFoundError, ValueError):
+        return format_utc(value)
+
+
 def register_filters(app: Flask) -> None:
     app.add_template_filter(format_utc, "utc")
     app.add_template_filter(format_size, "size")
+    app.add_template_filter(format_local, "localtime")

@@ -131,6 +131,11 @@ class OnDeadline(_Section):
     action: Annotated[DeadlineAction, Field(strict=False)] = DeadlineAction.NOTIFY
 
 
+class Publication(_Section):
+    # Days the reporter has to read the vendor's advisory draft, comment and approve it.
+    review_days: int = Field(5, ge=0, le=60)
+
+
 class Warnings(_Section):
     fractions: tuple[float, ...] = (0.5, 0.75, 0.9)
 
@@ -166,6 +171,7 @@ class DisclosurePolicy(_Section):
     fix: Fix = Fix()
     clock: Clock = Clock()
     deadline: OnDeadline = OnDeadline()
+    publication: Publication = Publication()
     warnings: Warnings = Warnings()
 
     @property

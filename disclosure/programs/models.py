@@ -29,7 +29,16 @@ class Program(SQLModel, table=True):
     accepts_anonymous: bool = True
     is_open: bool = True
     is_offline_only: bool = False
+    # Public advisory ids are <prefix>-<year>-<n>; "" means the slug in upper case.
+    advisory_prefix: str = Field(default="", max_length=24)
+    # The two-person rule: releasing an advisory needs a second member's approval.
+    needs_second_approval: bool = False
     created_at: datetime = timestamp_field(default_factory=utcnow)
+
+    @property
+    def id_prefix(self) -> str:
+        """The prefix of this program's advisory ids."""
+        return self.advisory_prefix or self.slug.upper()
 
 
 class ProgramKey(SQLModel, table=True):

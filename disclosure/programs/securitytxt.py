@@ -84,6 +84,8 @@ def document(program: Program, *, base_url: str, canonical: str, expires: dateti
         f"Policy: {home}",
         "Preferred-Languages: en",
         f"Canonical: {canonical}",
+        # CSAF 2.0 requirement 8: where a trusted provider's metadata is found.
+        f"CSAF: {base_url}/.well-known/csaf/provider-metadata.json",
     ]
     return "\n".join(lines) + "\n"
 

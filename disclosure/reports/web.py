@@ -42,6 +42,7 @@ from disclosure.policy import (
 )
 from disclosure.programs.models import Program
 from disclosure.programs.service import active_keys, get_program
+from disclosure.publication.service import advisory_of
 from disclosure.reports import receipts, service
 from disclosure.reports.api import report_from_request
 from disclosure.reports.forms import EncryptedReportIn, ReportIn
@@ -202,6 +203,7 @@ def track() -> Page:
         errors=errors,
         values={"message": request.form.get("message", "")} if errors else {},
         offline_note=conversation.OFFLINE_ONLY,
+        advisory_state=advisory.state.value if (advisory := advisory_of(db(), access.case)) else "",
     ), status
 
 
@@ -222,7 +224,7 @@ def _reply(access: CaseAccess) -> tuple[dict[str, str], int]:
             base_url=settings().base_url,
         )
     except DomainError as exc:
-        db().rollback()
+        discard_changes()
         return {"message": exc.message}, exc.status
     return {}, 200
 

@@ -26,6 +26,20 @@ PUBLIC_ENDPOINTS = {
     "programs.security_txt",  # RFC 9116: security contacts are published for anyone
     "programs.well_known_security_txt",  # RFC 9116 asks for it at /.well-known/, unauthenticated
     "calendar.feed",  # the secret token in the URL is the credential; calendar apps send no cookie
+    # The published advisories are public; an unpublished one is in no table these read.
+    "advisories.index",
+    "advisories.page",
+    "advisories.atom_feed",
+    "advisories.osv_record",
+    "advisories.osv_directory",
+    "advisories.provider_metadata",
+    "advisories.csaf_directory",
+    "advisories.provider_key",
+    "advisories_api.list_advisories",
+    "advisories_api.cve_record",
+    "advisory.track_review",  # the tracking code, sent in the POST body, is the credential
+    "advisory_api.track_review",  # the tracking code in X-Tracking-Code is the credential
+    "advisory_api.track_approve",  # the same
 }
 
 

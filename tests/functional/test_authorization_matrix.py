@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 from disclosure import create_app
 from disclosure.accounts.models import UserRole
 from disclosure.cases.models import BlobKind, CaseBlob
+from disclosure.reports.models import PlatformKey
 from tests.conftest import Clock, _empty_tables
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -34,6 +35,7 @@ from tests.factories import (
     make_user,
     report_json,
 )
+from tests.publication_world import draft as advisory_draft
 
 ROLES = (
     "anonymous",
@@ -51,6 +53,7 @@ SIGNED_IN = EVERYONE - {"anonymous"}
 MEMBERS = frozenset({"viewer", "triager", "owner", "admin"})
 WRITERS = frozenset({"triager", "owner", "admin"})
 VENDORS = frozenset({"outsider", "participant", "viewer", "triager", "owner", "admin"})
+PUBLISHERS = frozenset({"owner", "admin"})
 NOBODY: frozenset[str] = frozenset()
 
 # endpoint -> method -> the roles that get in. Keep it explicit: this is the policy on paper.
@@ -130,6 +133,40 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "program_members.members": {"GET": frozenset({"owner", "admin"})},
     "program_members.set_member": {"POST": frozenset({"owner", "admin"})},
     "program_members.remove_member": {"POST": frozenset({"owner", "admin"})},
+    # the advisory: members draft it, owners release it, the reporter reviews it
+    "advisory.page": {"GET": MEMBERS | {"reporter"}},
+    "advisory.save": {"POST": WRITERS},
+    "advisory.request_review": {"POST": WRITERS},
+    "advisory.schedule": {"POST": PUBLISHERS},
+    "advisory.unschedule": {"POST": PUBLISHERS},
+    "advisory.publish": {"POST": PUBLISHERS},
+    "advisory.revise": {"POST": PUBLISHERS},
+    "advisory.withdraw": {"POST": PUBLISHERS},
+    "advisory.approve": {"POST": frozenset({"reporter"})},
+    "advisory.track_review": {"POST": EVERYONE},  # the tracking code is the credential
+    "advisory_api.get_advisory": {"GET": MEMBERS},
+    "advisory_api.put_advisory": {"PUT": WRITERS},
+    "advisory_api.request_review": {"POST": WRITERS},
+    "advisory_api.schedule": {"POST": PUBLISHERS},
+    "advisory_api.unschedule": {"POST": PUBLISHERS},
+    "advisory_api.publish": {"POST": PUBLISHERS},
+    "advisory_api.revise": {"POST": PUBLISHERS},
+    "advisory_api.withdraw": {"POST": PUBLISHERS},
+    "advisory_api.reporter_review": {"GET": frozenset({"reporter"})},
+    "advisory_api.approve": {"POST": frozenset({"reporter"})},
+    "advisory_api.track_review": {"GET": EVERYONE},
+    "advisory_api.track_approve": {"POST": EVERYONE},
+    # the public feed: no sign-in
+    "advisories.index": {"GET": EVERYONE},
+    "advisories.page": {"GET": EVERYONE},
+    "advisories.atom_feed": {"GET": EVERYONE},
+    "advisories.osv_record": {"GET": EVERYONE},
+    "advisories.osv_directory": {"GET": EVERYONE},
+    "advisories.provider_metadata": {"GET": EVERYONE},
+    "advisories.csaf_directory": {"GET": EVERYONE},
+    "advisories.provider_key": {"GET": EVERYONE},
+    "advisories_api.list_advisories": {"GET": EVERYONE},
+    "advisories_api.cve_record": {"GET": EVERYONE},
 }
 
 # Run last, each from a freshly signed-in client: they end sessions or revoke everything.
@@ -145,6 +182,12 @@ BODIES: dict[str, dict[str, Any]] = {
     "extensions_api.decide": {"accept": False},
     "extensions_api.in_the_wild": {"exploited": False},
     "extensions_api.request_time": {"days": 1, "reason": "the release train"},
+    "advisory_api.put_advisory": advisory_draft(),
+    "advisory_api.schedule": {"publish_at": "2030-01-01T09:00:00+00:00"},
+    "advisory_api.approve": {"credit_consent": True},
+    "advisory_api.track_approve": {"credit_consent": True},
+    "advisory_api.revise": {**advisory_draft(), "summary_of_changes": "a revision"},
+    "advisory_api.withdraw": {"reason": "a withdrawal"},
 }
 
 
@@ -158,6 +201,8 @@ class World:
     extension_id: int
     spare_member_id: int
     tracking_code: str
+    public_id: str
+    provider_key: str
     clients: dict[str, FlaskClient] = field(default_factory=dict)
     csrf: dict[str, str] = field(default_factory=dict)
     emails: dict[str, str] = field(default_factory=dict)
@@ -232,10 +277,16 @@ def world(migrated_database: str, gnupg_home, tmp_path_factory) -> Iterator[Worl
         headers=_api(csrf["owner"]),
         json={"to": "acknowledged"},
     )
+    headers = _api(csrf["owner"])
+    for case in (case_id, anonymous.get_json()["id"]):  # drafts in review, for the reporters
+        owner.put(f"/api/v1/cases/{case}/advisory", headers=headers, json=advisory_draft())
+        owner.post(f"/api/v1/cases/{case}/advisory/review", headers=headers)
+    public_id = _published(app, clients, csrf)
     with Session(app.extensions["disclosure"].engine) as session:
         blobs = {
             b.kind: b.id for b in session.exec(select(CaseBlob).where(CaseBlob.case_id == case_id))
         }
+        provider_key = session.exec(select(PlatformKey.fingerprint)).first() or ""
     yield World(
         app=app,
         program_id=acme.id or 0,
@@ -245,12 +296,36 @@ def world(migrated_database: str, gnupg_home, tmp_path_factory) -> Iterator[Worl
         extension_id=0,
         spare_member_id=spare.id or 0,
         tracking_code=anonymous.get_json()["tracking_code"],
+        public_id=public_id,
+        provider_key=provider_key,
         clients=clients,
         csrf=csrf,
         emails=emails,
     )
     _empty_tables(app.extensions["disclosure"].engine)
     app.extensions["disclosure"].engine.dispose()
+
+
+def _published(app: Flask, clients: dict[str, FlaskClient], csrf: dict[str, str]) -> str:
+    """A second case of the reporter's, taken through review to a published advisory."""
+    reporter, owner = clients["reporter"], clients["owner"]
+    case = reporter.post(
+        "/api/v1/programs/acme/reports", headers=_api(csrf["reporter"]), json=report_json()
+    ).get_json()["id"]
+    headers = _api(csrf["owner"])
+    for to in ("acknowledged", "accepted", "fixed"):
+        owner.post(f"/api/v1/cases/{case}/transitions", headers=headers, json={"to": to})
+    body = advisory_draft(cve_id="CVE-2026-5555")
+    owner.put(f"/api/v1/cases/{case}/advisory", headers=headers, json=body)
+    owner.post(f"/api/v1/cases/{case}/advisory/review", headers=headers)
+    reporter.post(
+        f"/api/v1/cases/{case}/advisory/approve",
+        headers=_api(csrf["reporter"]),
+        json={"credit_consent": True},
+    )
+    published = owner.post(f"/api/v1/cases/{case}/advisory/publish", headers=headers)
+    assert published.status_code == 201, published.get_data(as_text=True)
+    return published.get_json()["public_id"]
 
 
 def _api(token: str) -> dict[str, str]:
@@ -301,7 +376,14 @@ def _params(endpoint: str, world: World, role: str) -> dict[str, Any]:
         "blob_id": world.attachment_id,
         "filename": "style.css",
         "user_id": world.spare_member_id,
+        "public_id": world.public_id,
+        "name": "all.zip",
+        "fingerprint": world.provider_key,
     }
+    if endpoint == "advisories.csaf_directory":
+        values["name"] = "index.txt"
+    if endpoint.startswith("advisory") and endpoint.endswith(("review", "approve")):
+        _back_in_review(world)
     if endpoint == "cases.ciphertext":
         values["blob_id"] = world.report_blob_id
     if endpoint == "cases.remove_affected":
@@ -317,6 +399,17 @@ def _params(endpoint: str, world: World, role: str) -> dict[str, Any]:
     if endpoint == "program_members.remove_member":
         _readd_spare(world)
     return values
+
+
+def _back_in_review(world: World) -> None:
+    """Both drafts in review again (an edit before this sent them back to draft)."""
+    owner, headers = world.clients["owner"], _api(world.csrf["owner"])
+    with Session(world.app.extensions["disclosure"].engine) as session:
+        from disclosure.publication.models import Advisory, AdvisoryState
+
+        drafts = session.exec(select(Advisory).where(Advisory.state == AdvisoryState.DRAFT)).all()
+    for advisory in drafts:
+        owner.post(f"/api/v1/cases/{advisory.case_id}/advisory/review", headers=headers)
 
 
 def _affected_row(world: World) -> int:

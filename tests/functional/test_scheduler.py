@@ -35,6 +35,7 @@ def test_one_list_of_jobs_at_the_configured_interval(app: Flask) -> None:
     jobs = {job.id: job.trigger.interval for job in scheduler.get_jobs()}
     assert jobs == {
         "sweep-due-timers": timedelta(seconds=7),
+        "release-due-advisories": timedelta(seconds=7),
         "flush-outbox": timedelta(seconds=7),
         "purge-ended-sessions": timedelta(hours=1),
     }

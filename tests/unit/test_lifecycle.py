@@ -48,6 +48,11 @@ REPORTER = {
     S.NEEDS_INFO: {S.WITHDRAWN, S.ACKNOWLEDGED, S.ACCEPTED},
     S.ACCEPTED: {S.WITHDRAWN},
 }
+# Releasing the advisory discloses the case from any open state (at the deadline, unfixed).
+PUBLICATION = {
+    state: {S.DISCLOSED} for state in (S.NEW, S.ACKNOWLEDGED, S.ACCEPTED, S.NEEDS_INFO, S.FIXED)
+}
+TABLES = {Side.VENDOR: VENDOR, Side.REPORTER: REPORTER, Side.PUBLICATION: PUBLICATION}
 PAIRS = [(side, before, after) for side in Side for before in S for after in S]
 
 
@@ -57,7 +62,7 @@ def _case(state: CaseState) -> Case:
 
 @pytest.mark.parametrize(("side", "before", "after"), PAIRS)
 def test_every_pair(side: Side, before: CaseState, after: CaseState) -> None:
-    table = VENDOR if side is Side.VENDOR else REPORTER
+    table = TABLES[side]
     legal = after in table.get(before, set())
     case = _case(before)
     extra = {"duplicate_of": 3} if after is S.DUPLICATE else {}

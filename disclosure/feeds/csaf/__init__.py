@@ -2,17 +2,20 @@
 
 from disclosure.feeds.csaf.advisory import document_url, file_name, relative_path, render, title
 from disclosure.feeds.csaf.distribution import (
+    assemble_rolie,
     changes_csv,
     hashes,
     index_txt,
     provider_metadata,
     provider_metadata_url,
+    rolie_entry,
     rolie_feed,
     rolie_feed_url,
 )
 from disclosure.feeds.csaf.products import product_id
 
 __all__ = [
+    "assemble_rolie",
     "changes_csv",
     "document_url",
     "file_name",
@@ -23,6 +26,7 @@ __all__ = [
     "provider_metadata_url",
     "relative_path",
     "render",
+    "rolie_entry",
     "rolie_feed",
     "rolie_feed_url",
     "title",

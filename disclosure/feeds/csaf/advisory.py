@@ -19,9 +19,9 @@ from importlib.metadata import version
 from typing import Any
 
 from disclosure.feeds.csaf.products import Products, products
+from disclosure.feeds.document import AdvisoryDocument, FeedContext
 from disclosure.feeds.encoding import rfc3339
 from disclosure.feeds.scores import cvss_v31
-from disclosure.publication.document import AdvisoryDocument, FeedContext
 
 CSAF_SCHEMA_URL = "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json"
 TLP = {"label": "WHITE", "url": "https://www.first.org/tlp/"}  # published advisories are public

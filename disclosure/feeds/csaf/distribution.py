@@ -12,13 +12,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from disclosure.feeds.csaf.advisory import CSAF_SCHEMA_URL, document_url, relative_path, title
+from disclosure.feeds.document import AdvisoryDocument, FeedContext
 from disclosure.feeds.encoding import EPOCH, rfc3339
-from disclosure.publication.document import AdvisoryDocument, FeedContext
 
 ROLIE_FEED_NAME = "feed-tlp-white.json"
 
@@ -98,6 +99,23 @@ def rolie_feed(ctx: FeedContext, entries: Iterable[AdvisoryDocument]) -> dict[st
             "entry": [_rolie_entry(ctx, doc) for doc in docs],
         }
     }
+
+
+def rolie_entry(ctx: FeedContext, doc: AdvisoryDocument) -> dict[str, Any]:
+    """One document's ROLIE entry, to be stored and spliced into the feed by `assemble_rolie`."""
+    return _rolie_entry(ctx, doc)
+
+
+def assemble_rolie(
+    ctx: FeedContext, entries: Sequence[bytes], *, updated: datetime | None
+) -> bytes:
+    """The ROLIE feed from stored entries (JSON, newest change first), without parsing them."""
+    shell = rolie_feed(ctx, [])
+    shell["feed"]["updated"] = rfc3339(updated or EPOCH)
+    marker = '"entry":[]'
+    text = json.dumps(shell, separators=(",", ":"), sort_keys=True)
+    before, after = text.split(marker)
+    return (before + '"entry":[').encode() + b",".join(entries) + ("]" + after).encode()
 
 
 def hashes(data: bytes, filename: str) -> tuple[str, str]:

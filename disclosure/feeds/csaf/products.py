@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from disclosure.feeds.document import AffectedRange
 from disclosure.feeds.versions import vers
-from disclosure.publication.document import AffectedRange
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from disclosure.publication.document import (
+from disclosure.feeds.document import (
     AdvisoryDocument,
     AffectedRange,
     Credit,

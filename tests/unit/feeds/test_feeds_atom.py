@@ -8,7 +8,7 @@ import feedparser
 import pytest
 
 from disclosure.feeds import atom
-from disclosure.publication.document import AdvisoryDocument
+from disclosure.feeds.document import AdvisoryDocument
 from tests.unit.feeds.documents import CTX, VARIANTS, document, revised, withdrawn
 
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from disclosure.feeds import csaf
+from disclosure.feeds.document import AdvisoryDocument
 from disclosure.feeds.encoding import json_bytes
-from disclosure.publication.document import AdvisoryDocument
 from tests.unit.feeds.documents import (
     CTX,
     PACKAGES,

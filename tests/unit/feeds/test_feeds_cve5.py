@@ -8,7 +8,7 @@ import pytest
 from cvss import CVSS4
 
 from disclosure.feeds import cve5
-from disclosure.publication.document import AdvisoryDocument
+from disclosure.feeds.document import AdvisoryDocument
 from tests.unit.feeds.documents import CVSS40, PACKAGES, WITH_CVE, document, withdrawn
 from tests.unit.feeds.schemas import errors, load
 

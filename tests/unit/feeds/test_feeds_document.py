@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from disclosure.publication.document import (
+from disclosure.feeds.document import (
     AdvisoryStatus,
     AffectedRange,
     Credit,

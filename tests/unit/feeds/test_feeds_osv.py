@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 from disclosure.feeds import osv
-from disclosure.publication.document import AdvisoryDocument
+from disclosure.feeds.document import AdvisoryDocument
 from tests.unit.feeds.documents import PACKAGES, VARIANTS, document, withdrawn
 from tests.unit.feeds.schemas import errors, load
 
