@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import inbox, request_overhead, submission, timer_sweep
+from benchmarks import feeds, inbox, request_overhead, submission, timer_sweep
 
 BENCHMARKS = {
+    "feeds": feeds.main,
     "inbox": inbox.main,
     "request-overhead": request_overhead.main,
     "submission": submission.main,

@@ -71,15 +71,22 @@ def rolie_feed(session: Session, ctx: FeedContext, changed: datetime) -> Served:
     return _served(content, "application/json", updated or changed)
 
 
+def _paths(session: Session, kind: str) -> list[tuple[str, datetime]]:
+    query = select(PublishedFile.path, PublishedFile.modified_at).where(PublishedFile.kind == kind)
+    return list(
+        session.exec(query.order_by(col(PublishedFile.modified_at).desc(), col(PublishedFile.path)))
+    )
+
+
 def index_txt(session: Session, changed: datetime) -> Served:
-    paths = [r[0].removeprefix("csaf/") for r in _rows(session, "csaf")]
+    paths = sorted(path.removeprefix("csaf/") for path, _at in _paths(session, "csaf"))
     return _served("".join(f"{p}\n" for p in paths).encode(), "text/plain; charset=utf-8", changed)
 
 
 def changes_csv(session: Session, changed: datetime) -> Served:
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    for path, _content, modified in _rows(session, "csaf", newest_first=True):
+    for path, modified in _paths(session, "csaf"):
         writer.writerow([path.removeprefix("csaf/"), rfc3339(modified)])
     return _served(out.getvalue().encode(), "text/csv; charset=utf-8", changed)
 

@@ -104,6 +104,7 @@ class PublishedFile(SQLModel, table=True):
     """A rendered public file of one advisory (OSV, CSAF and its hashes and signature, CVE)."""
 
     __tablename__ = "published_file"
+    __table_args__ = (sa.Index("ix_published_file_kind_modified_at", "kind", "modified_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     advisory_id: int = Field(

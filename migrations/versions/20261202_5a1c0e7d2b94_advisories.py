@@ -121,6 +121,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('published_file', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_published_file_advisory_id'), ['advisory_id'], unique=False)
+        batch_op.create_index('ix_published_file_kind_modified_at', ['kind', 'modified_at'], unique=False)
 
     with op.batch_alter_table('program', schema=None) as batch_op:
         batch_op.add_column(sa.Column('advisory_prefix', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False, server_default=''))
@@ -146,6 +147,7 @@ def downgrade() -> None:
         batch_op.drop_column('advisory_prefix')
 
     with op.batch_alter_table('published_file', schema=None) as batch_op:
+        batch_op.drop_index('ix_published_file_kind_modified_at')
         batch_op.drop_index(batch_op.f('ix_published_file_advisory_id'))
 
     op.drop_table('published_file')

@@ -171,8 +171,7 @@ def _aggregate(name: str, build: aggregates.Builder) -> Response:
 @blueprint.get("/advisories/feed.atom")
 @public
 def atom_feed() -> Response:
-    ctx = _context()
-    return _aggregate("atom", lambda s, changed: aggregates.atom_feed(s, ctx, changed))
+    return _aggregate("atom", lambda s, changed: aggregates.atom_feed(s, _context(), changed))
 
 
 @blueprint.get("/advisories/<public_id>.osv.json")
@@ -192,12 +191,9 @@ def osv_directory(name: str) -> Response:
 @blueprint.get("/.well-known/csaf/provider-metadata.json")
 @public
 def provider_metadata() -> Response:
-    ctx = _context()
-    return _aggregate("provider-metadata", lambda _s, changed: _metadata(ctx, changed))
-
-
-def _metadata(ctx: FeedContext, changed: datetime) -> Served:
-    return aggregates.provider_metadata(ctx, changed)
+    return _aggregate(
+        "provider-metadata", lambda _s, changed: aggregates.provider_metadata(_context(), changed)
+    )
 
 
 @blueprint.get("/.well-known/csaf/white/<path:name>")
@@ -208,8 +204,7 @@ def csaf_directory(name: str) -> Response:
     if name == "changes.csv":
         return _aggregate("changes.csv", aggregates.changes_csv)
     if name == "feed-tlp-white.json":
-        ctx = _context()
-        return _aggregate("rolie", lambda s, changed: aggregates.rolie_feed(s, ctx, changed))
+        return _aggregate("rolie", lambda s, changed: aggregates.rolie_feed(s, _context(), changed))
     return serve_file(f"csaf/{name}")
 
 
