@@ -34,7 +34,11 @@ def _files_with(root: Path, needle: bytes, since: float, *, skip: Path | None = 
 
 
 def _database_bytes(app: Flask, database_url: str) -> bytes:
-    app.extensions["disclosure"].engine.dispose()  # flush WAL pages to disk readers can see
+    """Every byte the database holds: SQLite's file with its WAL, or PostgreSQL's data dump.
+
+    The engine is left as it is: disposing of it under a test's open session would orphan that
+    session's connection, closed only when the garbage collector finds it.
+    """
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         base = Path(url.database or "")
