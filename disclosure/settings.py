@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -67,6 +67,10 @@ class Settings(BaseModel):
     )
     cve_assigner_short_name: str = Field("", max_length=32, pattern=r"^$|^[A-Za-z0-9_-]{2,32}$")
     feed_cache_seconds: float = Field(1.0, ge=0, le=3600)
+    # Roles that must sign in with a second factor (sent to enrolment before anything else).
+    require_2fa_for: frozenset[Literal["researcher", "vendor", "admin"]] = frozenset(
+        {"vendor", "admin"}
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -92,6 +96,13 @@ class Settings(BaseModel):
                 parse_smtp_url(value)
             except SmtpConfigError as exc:
                 raise ValueError(str(exc).removeprefix("smtp_url: ")) from None
+        return value
+
+    @field_validator("require_2fa_for", mode="before")
+    @classmethod
+    def _roles_from_text(cls, value: object) -> object:
+        if isinstance(value, str):  # from the environment: "vendor,admin" or "vendor admin"
+            return frozenset(part for part in value.replace(",", " ").split() if part)
         return value
 
     @field_validator("log_level")

@@ -118,6 +118,8 @@ def app_overrides(migrated_database: str, tmp_path: Path, gnupg_home: Path) -> d
         "key_passphrase": "test passphrase for the test keyring",
         "log_level": "INFO",
         "feed_cache_seconds": 0,  # the feed as of each request (FeedCache has its own tests)
+        # Signing in as staff takes a code only where a test asks for it (test_two_factor).
+        "require_2fa_for": [],
     }
 
 

@@ -10,6 +10,7 @@ def all_blueprints() -> list[Blueprint]:
     from disclosure.accounts import api as accounts_api
     from disclosure.accounts import web as accounts_web
     from disclosure.accounts.calendar import web as calendar_web
+    from disclosure.accounts.twofactor import web as two_factor_web
     from disclosure.cases import api as cases_api
     from disclosure.cases import web as cases_web
     from disclosure.cases.console import api as console_api
@@ -34,6 +35,7 @@ def all_blueprints() -> list[Blueprint]:
         accounts_web.blueprint,
         accounts_api.blueprint,
         calendar_web.blueprint,
+        two_factor_web.blueprint,
         programs_web.blueprint,
         members_web.blueprint,
         reports_web.blueprint,

@@ -226,6 +226,7 @@ def _error_reasons(op: Operation, rule: Rule, method: str, public: bool) -> dict
         if not public or endpoint_permissions(op.view):
             add(403, "The account's role or the token's scopes do not allow this")
         add(403, "The account must choose a new password first (in the web console)")
+        add(403, "The account's role requires two-factor sign-in, not yet set up")
     if "<" in rule.rule:
         add(404, "Nothing at this path, or nothing the caller may see")
     if op.has_body:

@@ -41,6 +41,7 @@ def live_server(
         "DISCLOSURE_DATABASE_URL": migrated_database,
         "DISCLOSURE_GNUPG_HOME": str(gnupg_home),
         "DISCLOSURE_WORKERS": "1",
+        "DISCLOSURE_REQUIRE_2FA_FOR": "",  # the journeys sign in as the demo vendor
     }
     demo = subprocess.run(
         [sys.executable, "-m", "disclosure", "demo"],

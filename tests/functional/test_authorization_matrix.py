@@ -73,6 +73,11 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "accounts.login": {"GET": EVERYONE, "POST": EVERYONE},
     "accounts.logout": {"POST": SIGNED_IN},
     "accounts.account": {"GET": SIGNED_IN},
+    # only a browser holding the ticket a correct password left gets to enter a code
+    "accounts.code_step": {"GET": NOBODY, "POST": NOBODY},
+    "two_factor.page": {"GET": SIGNED_IN},
+    "two_factor.confirm": {"POST": SIGNED_IN},
+    "two_factor.disable": {"POST": SIGNED_IN},
     "accounts.password": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "accounts.create_token": {"POST": SIGNED_IN},
     "accounts.revoke_token": {"POST": SIGNED_IN},
@@ -220,6 +225,7 @@ def world(migrated_database: str, gnupg_home, tmp_path_factory) -> Iterator[Worl
             "instance_path": str(tmp_path_factory.mktemp("matrix")),
             "gnupg_home": str(gnupg_home),
             "key_passphrase": "test passphrase for the test keyring",
+            "require_2fa_for": [],
         }
     )
     app.extensions["disclosure"].clock = Clock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
