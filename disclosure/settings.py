@@ -11,6 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
+from limits import parse_many
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from disclosure.smtp_url import SmtpConfigError, parse_smtp_url
@@ -67,6 +68,15 @@ class Settings(BaseModel):
     )
     cve_assigner_short_name: str = Field("", max_length=32, pattern=r"^$|^[A-Za-z0-9_-]{2,32}$")
     feed_cache_seconds: float = Field(1.0, ge=0, le=3600)
+    ratelimit_storage_url: str = "memory://"
+    ratelimit_key_prefix: str = Field("disclosure", max_length=100)
+    ratelimit_sign_in: str = "30 per 10 minutes"
+    ratelimit_sign_in_account: str = "10 per 10 minutes"
+    ratelimit_submission: str = "20 per hour"
+    ratelimit_submission_account: str = "20 per hour"
+    ratelimit_lookup: str = "60 per 10 minutes"
+    ratelimit_token: str = "1200 per minute"  # noqa: S105  (a rate, not a secret)
+    ratelimit_token_account: str = "600 per minute"  # noqa: S105  (a rate, not a secret)
     # Roles that must sign in with a second factor (sent to enrolment before anything else).
     require_2fa_for: frozenset[Literal["researcher", "vendor", "admin"]] = frozenset(
         {"vendor", "admin"}
@@ -96,6 +106,30 @@ class Settings(BaseModel):
                 parse_smtp_url(value)
             except SmtpConfigError as exc:
                 raise ValueError(str(exc).removeprefix("smtp_url: ")) from None
+        return value
+
+    @field_validator(
+        "ratelimit_sign_in",
+        "ratelimit_sign_in_account",
+        "ratelimit_submission",
+        "ratelimit_submission_account",
+        "ratelimit_lookup",
+        "ratelimit_token",
+        "ratelimit_token_account",
+    )
+    @classmethod
+    def _is_a_rate(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError('must be a rate such as "10 per minute" or "100/hour"') from None
+        return value
+
+    @field_validator("ratelimit_storage_url")
+    @classmethod
+    def _storage_is_supported(cls, value: str) -> str:
+        if not value.startswith(("memory://", "redis://", "rediss://", "redis+unix://")):
+            raise ValueError("must be memory:// or a redis://host:port/db URL")
         return value
 
     @field_validator("require_2fa_for", mode="before")

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import GENEROUS_LIMITS
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
@@ -42,6 +44,7 @@ def live_server(
         "DISCLOSURE_GNUPG_HOME": str(gnupg_home),
         "DISCLOSURE_WORKERS": "1",
         "DISCLOSURE_REQUIRE_2FA_FOR": "",  # the journeys sign in as the demo vendor
+        **{f"DISCLOSURE_{name.upper()}": rate for name, rate in GENEROUS_LIMITS.items()},
     }
     demo = subprocess.run(
         [sys.executable, "-m", "disclosure", "demo"],

@@ -215,7 +215,7 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(migrated_database: str, gnupg_home, tmp_path_factory) -> Iterator[World]:
-    from tests.conftest import TEST_SECRET
+    from tests.conftest import GENEROUS_LIMITS, TEST_SECRET
 
     app = create_app(
         {
@@ -226,6 +226,7 @@ def world(migrated_database: str, gnupg_home, tmp_path_factory) -> Iterator[Worl
             "gnupg_home": str(gnupg_home),
             "key_passphrase": "test passphrase for the test keyring",
             "require_2fa_for": [],
+            **GENEROUS_LIMITS,
         }
     )
     app.extensions["disclosure"].clock = Clock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))

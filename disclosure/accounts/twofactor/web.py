@@ -65,6 +65,16 @@ def clear_ticket(response: Response) -> Response:
     return response
 
 
+def ticket_hint() -> str:
+    """The user id a validly signed ticket names ("" for none): what the code step's
+    per-account rate limit counts by. Expiry and password version are checked later."""
+    try:
+        data = _serializer().loads(request.cookies.get(_ticket_cookie(), ""))
+    except BadSignature:
+        return ""
+    return str(data.get("user", "")) if isinstance(data, dict) else ""
+
+
 def ticket_user_id() -> int:
     """The user whose password was right, from a live ticket; Unauthenticated otherwise."""
     try:
