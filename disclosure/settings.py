@@ -222,6 +222,8 @@ def _finish(settings: Settings) -> Settings:
             f"{_env_name('scheduler_in_process')}: with {settings.workers} workers every worker "
             "would run the jobs; set workers = 1 or run `disclosure scheduler` on its own"
         )
+    if rotated := rotated_secret(instance):  # incident response replaced the key
+        settings = settings.model_copy(update={"secret_key": rotated})
     if settings.is_production:
         _refuse_insecure_production(settings)
     elif not settings.secret_key:
@@ -247,6 +249,27 @@ def _refuse_insecure_production(settings: Settings) -> None:
             f"{_env_name('clock_offset_days')}: must be 0 in production (it moves the clock "
             "for tests)"
         )
+
+
+ROTATED_SECRET_FILE = "secret-key"  # noqa: S105  (a file name)
+
+
+def rotated_secret(instance: Path) -> str | None:
+    """The secret key `disclosure incident rotate-secret-key` wrote, if it ever ran here."""
+    path = instance / ROTATED_SECRET_FILE
+    return path.read_text().strip() if path.exists() else None
+
+
+def write_rotated_secret(instance: Path) -> None:
+    """A new random secret key in the instance folder (0600); processes started from now on
+    use it instead of the configured one."""
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = instance / ROTATED_SECRET_FILE
+    partial = path.with_name(ROTATED_SECRET_FILE + ".new")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    partial.replace(path)  # atomic: a process starting now reads the old key or the new one
 
 
 def _development_secret(instance: Path) -> str:

@@ -7,7 +7,7 @@ from functools import partial
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from disclosure.accounts import service, sessions, tokens
+from disclosure.accounts import resets, service, sessions, tokens
 from disclosure.accounts.forms import LoginForm, PasswordChangeForm, TokenRequest
 from disclosure.accounts.twofactor import service as two_factor
 from disclosure.accounts.twofactor.web import clear_ticket, issue_ticket, ticket_user_id
@@ -216,3 +216,28 @@ def password() -> Response | str | tuple[str, int]:
 
 def _password_page(errors: dict[str, str]) -> str:
     return render_template("accounts/password.html", user=current_user(), errors=errors)
+
+
+@blueprint.route("/password/reset/<token>", methods=["GET", "POST"])
+@public  # the one-time token in the mailed link is the credential
+def reset_password(token: str) -> Response | str | tuple[str, int]:
+    if request.method == "GET":
+        _reset, user = resets.pending_reset(db(), token, now=now())
+        return _reset_page({}, token=token, email=user.email)
+    try:
+        resets.complete_reset(
+            db(),
+            token,
+            new=request.form.get("new_password", "")[:1024],
+            confirm=request.form.get("confirm_password", "")[:1024],
+            now=now(),
+            ip_address=client_ip(),
+        )
+    except DomainError as exc:
+        page = partial(_reset_page, token=token, email="")
+        return rerender(exc, page)
+    return redirect(url_for("accounts.login"))
+
+
+def _reset_page(errors: dict[str, str], *, token: str, email: str) -> str:
+    return render_template("accounts/reset_password.html", errors=errors, token=token, email=email)

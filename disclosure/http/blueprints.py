@@ -21,6 +21,7 @@ def all_blueprints() -> list[Blueprint]:
     from disclosure.cases.extensions import api as extensions_api
     from disclosure.cases.extensions import web as extensions_web
     from disclosure.http import meta
+    from disclosure.incident import web as incident_web
     from disclosure.programs import web as programs_web
     from disclosure.programs.members import web as members_web
     from disclosure.publication import api as advisory_api
@@ -53,4 +54,5 @@ def all_blueprints() -> list[Blueprint]:
         advisory_api.blueprint,
         advisories_web.blueprint,
         advisories_api.blueprint,
+        incident_web.blueprint,
     ]

@@ -75,6 +75,10 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "accounts.account": {"GET": SIGNED_IN},
     # only a browser holding the ticket a correct password left gets to enter a code
     "accounts.code_step": {"GET": NOBODY, "POST": NOBODY},
+    # only the holder of a mailed one-time link (none here) resets a password through it
+    "accounts.reset_password": {"GET": NOBODY, "POST": NOBODY},
+    "incident.page": {"GET": frozenset({"admin"})},
+    "incident.act": {"POST": frozenset({"admin"})},
     "two_factor.page": {"GET": SIGNED_IN},
     "two_factor.confirm": {"POST": SIGNED_IN},
     "two_factor.disable": {"POST": SIGNED_IN},
@@ -386,6 +390,7 @@ def _params(endpoint: str, world: World, role: str) -> dict[str, Any]:
         "public_id": world.public_id,
         "name": "all.zip",
         "fingerprint": world.provider_key,
+        "token": "no-such-reset-link",
     }
     if endpoint == "advisories.csaf_directory":
         values["name"] = "index.txt"
