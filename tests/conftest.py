@@ -37,6 +37,11 @@ GENEROUS_LIMITS = dict.fromkeys(
     ),
     "100000 per minute",
 )
+# The same for a server the tests start as a process (settings from the environment).
+SERVER_ENV = {
+    "DISCLOSURE_REQUIRE_2FA_FOR": "",
+    **{f"DISCLOSURE_{name.upper()}": rate for name, rate in GENEROUS_LIMITS.items()},
+}
 
 # A temp directory of this run's own: the app and its gpg processes write their temporary
 # files here, so the canary tests can scan exactly what this run left behind.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GENEROUS_LIMITS
+from tests.conftest import SERVER_ENV
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -43,8 +43,7 @@ def live_server(
         "DISCLOSURE_DATABASE_URL": migrated_database,
         "DISCLOSURE_GNUPG_HOME": str(gnupg_home),
         "DISCLOSURE_WORKERS": "1",
-        "DISCLOSURE_REQUIRE_2FA_FOR": "",  # the journeys sign in as the demo vendor
-        **{f"DISCLOSURE_{name.upper()}": rate for name, rate in GENEROUS_LIMITS.items()},
+        **SERVER_ENV,  # the journeys sign in as the demo vendor, from one address
     }
     demo = subprocess.run(
         [sys.executable, "-m", "disclosure", "demo"],
