@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from benchmarks.database import empty_tables
+from benchmarks.settings import BENCH_SETTINGS
 from benchmarks.timing import measure
 from disclosure import create_app, migrations
 from disclosure.audit.service import Actor
@@ -176,6 +177,7 @@ def main() -> None:
                 "instance_path": str(Path(folder) / "i"),
                 "gnupg_home": str(Path(tempfile.mkdtemp(prefix="g")) / "g"),
                 "feed_cache_seconds": 1,
+                **BENCH_SETTINGS,
             }
         )
         services = app.extensions["disclosure"]

@@ -32,6 +32,7 @@ from sqlmodel import Session, select
 
 import disclosure.models  # noqa: F401  (fills SQLModel.metadata)
 from benchmarks.database import empty_tables, settle
+from benchmarks.settings import BENCH_SETTINGS
 from benchmarks.timing import Timing, measure
 from disclosure import create_app, migrations
 from disclosure.accounts import service as accounts
@@ -68,7 +69,12 @@ def _bench(label: str, url: str, folder: Path) -> None:
     empty_tables(engine)
     engine.dispose()
     app = create_app(
-        {"database_url": url, "instance_path": str(folder / "i"), "gnupg_home": str(folder / "g")}
+        {
+            "database_url": url,
+            "instance_path": str(folder / "i"),
+            "gnupg_home": str(folder / "g"),
+            **BENCH_SETTINGS,
+        }
     )
     app.extensions["disclosure"].clock = lambda: START
     started = time.perf_counter()

@@ -14,6 +14,7 @@ from pathlib import Path
 from flask import Flask
 from sqlmodel import Session
 
+from benchmarks.settings import BENCH_SETTINGS
 from benchmarks.timing import measure
 from disclosure import create_app, migrations
 from disclosure.accounts import service, tokens
@@ -35,7 +36,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="dbench") as folder:
         url = os.environ.get("DISCLOSURE_BENCH_DATABASE_URL") or f"sqlite:///{folder}/b.sqlite3"
         migrations.upgrade(url)
-        app = create_app({"database_url": url, "instance_path": str(Path(folder) / "i")})
+        app = create_app(
+            {"database_url": url, "instance_path": str(Path(folder) / "i"), **BENCH_SETTINGS}
+        )
         services = app.extensions["disclosure"]
         with Session(services.engine) as session:
             user = service.create_user(

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from benchmarks.settings import BENCH_SETTINGS
 from benchmarks.timing import measure
 from disclosure import create_app, migrations
 from disclosure.audit.service import Actor
@@ -48,6 +49,7 @@ def main() -> None:
                 "database_url": url,
                 "instance_path": str(Path(folder) / "i"),
                 "gnupg_home": str(Path(folder) / "g"),
+                **BENCH_SETTINGS,
             }
         )
         services = app.extensions["disclosure"]

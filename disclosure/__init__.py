@@ -18,7 +18,7 @@ __version__ = "0.1.0"
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the web application from configuration (see disclosure.settings)."""
-    from disclosure.http import csrf
+    from disclosure.http import csrf, ratelimit
     from disclosure.http.blueprints import all_blueprints
     from disclosure.http.converters import RowIdConverter
     from disclosure.http.errors import register_error_handlers
@@ -44,6 +44,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_filters(app)
     for blueprint in all_blueprints():
         app.register_blueprint(blueprint)
+    ratelimit.install(app, settings)  # after the hooks: limits count a known principal
     return app
 
 

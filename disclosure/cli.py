@@ -98,9 +98,10 @@ def demo() -> None:
 
 
 def register(group: Any) -> None:
-    from disclosure.accounts.cli import incident, token, user
+    from disclosure.accounts.cli import token, user
     from disclosure.audit.cli import audit
     from disclosure.cases.cli import cve
+    from disclosure.incident.cli import incident
     from disclosure.programs.cli import program
     from disclosure.reports.cli import receipt
     from disclosure.scheduler import scheduler

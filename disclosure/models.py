@@ -1,7 +1,8 @@
 """Imports every table model so that SQLModel.metadata is complete (Alembic, tests)."""
 
 from disclosure.accounts.calendar.models import CalendarFeed
-from disclosure.accounts.models import ApiToken, LoginSession, User
+from disclosure.accounts.models import ApiToken, LoginSession, PasswordReset, User
+from disclosure.accounts.twofactor.models import RecoveryCode, TotpCredential
 from disclosure.audit.models import AuditEvent
 from disclosure.cases.clock.models import CaseTimer
 from disclosure.cases.coordination.models import CveId, Participant, VexStatement
@@ -36,6 +37,7 @@ __all__ = [
     "LoginSession",
     "OutboxMessage",
     "Participant",
+    "PasswordReset",
     "PlatformKey",
     "PolicyVersion",
     "Program",
@@ -43,6 +45,8 @@ __all__ = [
     "ProgramMember",
     "PublishedFile",
     "Receipt",
+    "RecoveryCode",
+    "TotpCredential",
     "User",
     "VexStatement",
 ]

@@ -7,7 +7,7 @@ view or service decides a permission on its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -376,3 +376,12 @@ def can_manage_members(principal: Principal, member_role: str | None) -> bool:
     if user is None or not can(principal, Permission.CASES_WRITE):
         return False
     return user.role is UserRole.ADMIN or member_role == "owner"
+
+
+# --- two-factor sign-in ---------------------------------------------------------------------
+
+
+def must_use_two_factor(user: User, required_roles: Collection[str]) -> bool:
+    """Whether the account's role must sign in with a second factor (the
+    require_2fa_for setting): such a user is sent to enrolment before anything else."""
+    return user.is_active and user.role.value in required_roles

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 
 from disclosure.crypto import Keyring
+from disclosure.crypto.sealed import SecretBox
 from disclosure.policies.presets import DisclosurePolicy
 from disclosure.settings import Settings
 
@@ -33,3 +34,8 @@ class Services:
                 cfg.gnupg_home_path, binary=cfg.gnupg_binary, passphrase=cfg.key_passphrase
             )
         return self._keyring
+
+    def totp_box(self) -> SecretBox:
+        """Seals TOTP seeds under a key derived from the key passphrase: a secret never in
+        the database, required in production, and not rotated by incident response."""
+        return SecretBox(self.settings.key_passphrase, "totp-seed")

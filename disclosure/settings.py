@@ -9,8 +9,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from limits import parse_many
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from disclosure.smtp_url import SmtpConfigError, parse_smtp_url
@@ -67,6 +68,19 @@ class Settings(BaseModel):
     )
     cve_assigner_short_name: str = Field("", max_length=32, pattern=r"^$|^[A-Za-z0-9_-]{2,32}$")
     feed_cache_seconds: float = Field(1.0, ge=0, le=3600)
+    ratelimit_storage_url: str = "memory://"
+    ratelimit_key_prefix: str = Field("disclosure", max_length=100)
+    ratelimit_sign_in: str = "30 per 10 minutes"
+    ratelimit_sign_in_account: str = "10 per 10 minutes"
+    ratelimit_submission: str = "20 per hour"
+    ratelimit_submission_account: str = "20 per hour"
+    ratelimit_lookup: str = "60 per 10 minutes"
+    ratelimit_token: str = "1200 per minute"  # noqa: S105  (a rate, not a secret)
+    ratelimit_token_account: str = "600 per minute"  # noqa: S105  (a rate, not a secret)
+    # Roles that must sign in with a second factor (sent to enrolment before anything else).
+    require_2fa_for: frozenset[Literal["researcher", "vendor", "admin"]] = frozenset(
+        {"vendor", "admin"}
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -92,6 +106,37 @@ class Settings(BaseModel):
                 parse_smtp_url(value)
             except SmtpConfigError as exc:
                 raise ValueError(str(exc).removeprefix("smtp_url: ")) from None
+        return value
+
+    @field_validator(
+        "ratelimit_sign_in",
+        "ratelimit_sign_in_account",
+        "ratelimit_submission",
+        "ratelimit_submission_account",
+        "ratelimit_lookup",
+        "ratelimit_token",
+        "ratelimit_token_account",
+    )
+    @classmethod
+    def _is_a_rate(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError('must be a rate such as "10 per minute" or "100/hour"') from None
+        return value
+
+    @field_validator("ratelimit_storage_url")
+    @classmethod
+    def _storage_is_supported(cls, value: str) -> str:
+        if not value.startswith(("memory://", "redis://", "rediss://", "redis+unix://")):
+            raise ValueError("must be memory:// or a redis://host:port/db URL")
+        return value
+
+    @field_validator("require_2fa_for", mode="before")
+    @classmethod
+    def _roles_from_text(cls, value: object) -> object:
+        if isinstance(value, str):  # from the environment: "vendor,admin" or "vendor admin"
+            return frozenset(part for part in value.replace(",", " ").split() if part)
         return value
 
     @field_validator("log_level")
@@ -177,6 +222,8 @@ def _finish(settings: Settings) -> Settings:
             f"{_env_name('scheduler_in_process')}: with {settings.workers} workers every worker "
             "would run the jobs; set workers = 1 or run `disclosure scheduler` on its own"
         )
+    if rotated := rotated_secret(instance):  # incident response replaced the key
+        settings = settings.model_copy(update={"secret_key": rotated})
     if settings.is_production:
         _refuse_insecure_production(settings)
     elif not settings.secret_key:
@@ -202,6 +249,27 @@ def _refuse_insecure_production(settings: Settings) -> None:
             f"{_env_name('clock_offset_days')}: must be 0 in production (it moves the clock "
             "for tests)"
         )
+
+
+ROTATED_SECRET_FILE = "secret-key"  # noqa: S105  (a file name)
+
+
+def rotated_secret(instance: Path) -> str | None:
+    """The secret key `disclosure incident rotate-secret-key` wrote, if it ever ran here."""
+    path = instance / ROTATED_SECRET_FILE
+    return path.read_text().strip() if path.exists() else None
+
+
+def write_rotated_secret(instance: Path) -> None:
+    """A new random secret key in the instance folder (0600); processes started from now on
+    use it instead of the configured one."""
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = instance / ROTATED_SECRET_FILE
+    partial = path.with_name(ROTATED_SECRET_FILE + ".new")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    partial.replace(path)  # atomic: a process starting now reads the old key or the new one
 
 
 def _development_secret(instance: Path) -> str:

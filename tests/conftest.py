@@ -24,6 +24,24 @@ from disclosure import create_app, migrations
 from disclosure.db import make_engine
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+# Every test signs in and submits from 127.0.0.1: limits only test_rate_limits spends.
+GENEROUS_LIMITS = dict.fromkeys(
+    (
+        "ratelimit_sign_in",
+        "ratelimit_sign_in_account",
+        "ratelimit_submission",
+        "ratelimit_submission_account",
+        "ratelimit_lookup",
+        "ratelimit_token",
+        "ratelimit_token_account",
+    ),
+    "100000 per minute",
+)
+# The same for a server the tests start as a process (settings from the environment).
+SERVER_ENV = {
+    "DISCLOSURE_REQUIRE_2FA_FOR": "",
+    **{f"DISCLOSURE_{name.upper()}": rate for name, rate in GENEROUS_LIMITS.items()},
+}
 
 # A temp directory of this run's own: the app and its gpg processes write their temporary
 # files here, so the canary tests can scan exactly what this run left behind.
@@ -118,6 +136,9 @@ def app_overrides(migrated_database: str, tmp_path: Path, gnupg_home: Path) -> d
         "key_passphrase": "test passphrase for the test keyring",
         "log_level": "INFO",
         "feed_cache_seconds": 0,  # the feed as of each request (FeedCache has its own tests)
+        # Signing in as staff takes a code only where a test asks for it (test_two_factor).
+        "require_2fa_for": [],
+        **GENEROUS_LIMITS,
     }
 
 

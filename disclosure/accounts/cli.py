@@ -8,7 +8,6 @@ from datetime import timedelta
 import click
 from flask.cli import AppGroup
 
-from disclosure.accounts import incident as incident_response
 from disclosure.accounts import service, tokens
 from disclosure.accounts.models import TokenScope, UserRole
 from disclosure.cli_support import cli_actor, cli_transaction, now
@@ -78,21 +77,3 @@ def create_token(email: str, scopes: tuple[str, ...], days: int | None, name: st
         "this is the only time the token is shown",
         err=True,
     )
-
-
-@click.group(cls=AppGroup)
-def incident() -> None:
-    """Incident response."""
-
-
-@incident.command("lock-down")
-@click.option("--reason", required=True, help="Recorded in the audit log.")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def lock_down(reason: str, yes: bool) -> None:
-    """Revoke every session and API token and force every user to choose a new password."""
-    if not yes:
-        click.confirm("Sign everybody out and force new passwords?", abort=True)
-    with cli_transaction() as session:
-        outcome = incident_response.lock_down(session, cli_actor(), now=now(), reason=reason)
-    for what, count in outcome.items():
-        click.echo(f"{what.replace('_', ' ')}: {count}")

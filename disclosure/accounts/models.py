@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 from disclosure.db import enum_field, timestamp_field, utcnow
 from disclosure.policy import TokenScope, UserRole
 
-__all__ = ["ApiToken", "LoginSession", "TokenScope", "User", "UserRole"]
+__all__ = ["ApiToken", "LoginSession", "PasswordReset", "TokenScope", "User", "UserRole"]
 
 
 class User(SQLModel, table=True):
@@ -76,3 +76,21 @@ class ApiToken(SQLModel, table=True):
     @property
     def scope_set(self) -> frozenset[TokenScope]:
         return frozenset(TokenScope(scope) for scope in self.scopes.split())
+
+
+class PasswordReset(SQLModel, table=True):
+    """A one-time link to choose a new password, mailed when a reset is forced. Only the
+    SHA-256 of the token in the link is stored."""
+
+    __tablename__ = "password_reset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = timestamp_field(default_factory=utcnow)
+    expires_at: datetime = timestamp_field()
+    used_at: datetime | None = timestamp_field(nullable=True)

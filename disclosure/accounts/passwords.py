@@ -21,6 +21,11 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def hash_secret(secret: str) -> str:
+    """An argon2id hash of a generated secret (a recovery code): no strength rules apply."""
+    return _hasher.hash(secret)
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether the password matches; runs a full hash even when there is no account."""
     try:

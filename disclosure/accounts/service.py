@@ -136,6 +136,31 @@ def authenticate(
     return user
 
 
+def refuse_if_locked(session: Session, user: User, *, now: datetime, ip_address: str) -> None:
+    """TooManyAttempts (audited) while the account is locked after failed sign-ins."""
+    if user.locked_until and user.locked_until > now:
+        record(
+            session,
+            Actor(user.id, user.email, ip_address),
+            "session.login_refused",
+            now=now,
+            subject_type="user",
+            subject_id=user.id,
+            details={"reason": "locked"},
+        )
+        raise TooManyAttempts(
+            f"Too many failed sign-ins. Try again after {user.locked_until:%H:%M} UTC."
+        )
+
+
+def count_failure(
+    session: Session, user: User, limits: LoginLimits, now: datetime, ip_address: str
+) -> None:
+    """Count one failed attempt (a wrong password or a wrong second factor); lock the account
+    after too many in a row. Flushed, so the caller must commit even when it then raises."""
+    _count_failure(session, user, limits, now, ip_address)
+
+
 def _count_failure(
     session: Session, user: User, limits: LoginLimits, now: datetime, ip_address: str
 ) -> None:

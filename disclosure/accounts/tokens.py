@@ -125,3 +125,15 @@ def revoke_all_tokens(session: Session, actor: Actor, *, now: datetime) -> int:
     )
     record(session, actor, "token.revoke_all", now=now, details={"tokens": count})
     return count
+
+
+def revoke_user_tokens(session: Session, user_id: int, *, now: datetime) -> int:
+    """Revoke every live token of one user; returns how many (the caller audits)."""
+    return (
+        session.execute(
+            sa.update(ApiToken)
+            .where(col(ApiToken.user_id) == user_id, col(ApiToken.revoked_at).is_(None))
+            .values(revoked_at=now)
+        ).rowcount
+        or 0
+    )

@@ -7,10 +7,21 @@ from functools import partial
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from disclosure.accounts import service, sessions, tokens
+from disclosure.accounts import resets, service, sessions, tokens
 from disclosure.accounts.forms import LoginForm, PasswordChangeForm, TokenRequest
+from disclosure.accounts.twofactor import service as two_factor
+from disclosure.accounts.twofactor.web import clear_ticket, issue_ticket, ticket_user_id
 from disclosure.errors import DomainError
-from disclosure.http.context import actor, client_ip, current_user, db, now, principal, settings
+from disclosure.http.context import (
+    actor,
+    client_ip,
+    current_user,
+    db,
+    now,
+    principal,
+    services,
+    settings,
+)
 from disclosure.http.csrf import cookie_names
 from disclosure.http.forms import parse_form, rerender
 from disclosure.http.hooks import session_limits
@@ -39,7 +50,7 @@ def login() -> Response | str | tuple[str, int]:
     next_path = request.form.get("next", "")
     try:
         form = parse_form(LoginForm, request.form)
-        cookie_value = service.sign_in(
+        step = two_factor.sign_in(
             db(),
             email=form.email,
             password=form.password,
@@ -52,11 +63,43 @@ def login() -> Response | str | tuple[str, int]:
     except DomainError as exc:  # the failure count must be committed: keep the writes
         page = partial(_login_page, email=request.form.get("email", ""), next_path=next_path)
         return rerender(exc, page, keep_writes=True)
-    return _signed_in(cookie_value, _safe_next(next_path))
+    if step.cookie_value is None:  # the password was right; now the second factor
+        target = url_for("accounts.code_step", next=next_path or None)
+        return issue_ticket(redirect(target), step.user, now())
+    return _signed_in(step.cookie_value, _safe_next(next_path))
 
 
 def _login_page(errors: dict[str, str], *, email: str = "", next_path: str = "") -> str:
     return render_template("accounts/login.html", email=email, errors=errors, next=next_path)
+
+
+@blueprint.route("/login/code", methods=["GET", "POST"])
+@public  # the ticket the password step left is the credential
+def code_step() -> Response | str | tuple[str, int]:
+    if request.method == "GET":
+        ticket_user_id()
+        return _code_page({}, next_path=request.args.get("next", ""))
+    next_path = request.form.get("next", "")
+    try:
+        cookie_value = two_factor.sign_in_with_code(
+            db(),
+            services().totp_box(),
+            user_id=ticket_user_id(),
+            code=request.form.get("code", "")[:64],
+            limits=_login_limits(),
+            session_limits=session_limits(),
+            now=now(),
+            ip_address=client_ip(),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+    except DomainError as exc:  # a wrong code counts against the account: keep the writes
+        page = partial(_code_page, next_path=next_path)
+        return rerender(exc, page, keep_writes=True)
+    return clear_ticket(_signed_in(cookie_value, _safe_next(next_path)))
+
+
+def _code_page(errors: dict[str, str], *, next_path: str = "") -> str:
+    return render_template("accounts/login_code.html", errors=errors, next=next_path)
 
 
 def _signed_in(cookie_value: str, target: str) -> Response:
@@ -173,3 +216,28 @@ def password() -> Response | str | tuple[str, int]:
 
 def _password_page(errors: dict[str, str]) -> str:
     return render_template("accounts/password.html", user=current_user(), errors=errors)
+
+
+@blueprint.route("/password/reset/<token>", methods=["GET", "POST"])
+@public  # the one-time token in the mailed link is the credential
+def reset_password(token: str) -> Response | str | tuple[str, int]:
+    if request.method == "GET":
+        _reset, user = resets.pending_reset(db(), token, now=now())
+        return _reset_page({}, token=token, email=user.email)
+    try:
+        resets.complete_reset(
+            db(),
+            token,
+            new=request.form.get("new_password", "")[:1024],
+            confirm=request.form.get("confirm_password", "")[:1024],
+            now=now(),
+            ip_address=client_ip(),
+        )
+    except DomainError as exc:
+        page = partial(_reset_page, token=token, email="")
+        return rerender(exc, page)
+    return redirect(url_for("accounts.login"))
+
+
+def _reset_page(errors: dict[str, str], *, token: str, email: str) -> str:
+    return render_template("accounts/reset_password.html", errors=errors, token=token, email=email)

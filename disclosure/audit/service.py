@@ -87,16 +87,58 @@ class ChainBreak:
     reason: str
 
 
-def verify_chain(session: Session, batch: int = 1000) -> list[ChainBreak]:
-    """Every place where the stored chain disagrees with a recomputation; empty when intact."""
+@dataclass(frozen=True)
+class Checkpoint:
+    """The chain's head at some moment (an event id and its hash), kept outside the database:
+    a chain that is intact in itself but was truncated or rewritten since then disagrees."""
+
+    event_id: int
+    hash: str
+
+    def to_json(self) -> str:
+        return json.dumps({"event_id": self.event_id, "hash": self.hash}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Checkpoint:
+        """A checkpoint from its JSON; ValueError naming what is wrong."""
+        try:
+            data = json.loads(text)
+            event_id, digest = data["event_id"], data["hash"]
+        except (ValueError, TypeError, KeyError):
+            raise ValueError('a checkpoint is JSON: {"event_id": N, "hash": "<64 hex>"}') from None
+        if not isinstance(event_id, int) or not isinstance(digest, str) or len(digest) != 64:
+            raise ValueError('a checkpoint is JSON: {"event_id": N, "hash": "<64 hex>"}')
+        return cls(event_id, digest)
+
+
+def chain_head(session: Session) -> Checkpoint | None:
+    """The last event's id and hash; None while the log is empty."""
+    last = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
+    return Checkpoint(last.id or 0, last.hash) if last else None
+
+
+def verify_chain(
+    session: Session, batch: int = 1000, *, checkpoint: Checkpoint | None = None
+) -> list[ChainBreak]:
+    """Every place where the stored chain disagrees with a recomputation (and with the
+    checkpoint, when one is given); empty when intact."""
     breaks: list[ChainBreak] = []
     expected_prev = GENESIS
+    last_id = 0
     for event in _events_in_order(session, batch):
         if event.prev_hash != expected_prev:
             breaks.append(ChainBreak(event.id or 0, "link to the previous event is broken"))
         if event_hash(event) != event.hash:
             breaks.append(ChainBreak(event.id or 0, "content does not match its hash"))
+        if checkpoint and event.id == checkpoint.event_id and event.hash != checkpoint.hash:
+            breaks.append(
+                ChainBreak(event.id, "differs from the checkpoint: the chain was rewritten")
+            )
         expected_prev = event.hash
+        last_id = event.id or last_id
+    if checkpoint and last_id < checkpoint.event_id:
+        reason = f"the chain ends before the checkpoint's event {checkpoint.event_id}"
+        breaks.append(ChainBreak(last_id, reason + ": events were removed from its end"))
     return breaks
 
 

@@ -10,6 +10,7 @@ def all_blueprints() -> list[Blueprint]:
     from disclosure.accounts import api as accounts_api
     from disclosure.accounts import web as accounts_web
     from disclosure.accounts.calendar import web as calendar_web
+    from disclosure.accounts.twofactor import web as two_factor_web
     from disclosure.cases import api as cases_api
     from disclosure.cases import web as cases_web
     from disclosure.cases.console import api as console_api
@@ -20,6 +21,7 @@ def all_blueprints() -> list[Blueprint]:
     from disclosure.cases.extensions import api as extensions_api
     from disclosure.cases.extensions import web as extensions_web
     from disclosure.http import meta
+    from disclosure.incident import web as incident_web
     from disclosure.programs import web as programs_web
     from disclosure.programs.members import web as members_web
     from disclosure.publication import api as advisory_api
@@ -34,6 +36,7 @@ def all_blueprints() -> list[Blueprint]:
         accounts_web.blueprint,
         accounts_api.blueprint,
         calendar_web.blueprint,
+        two_factor_web.blueprint,
         programs_web.blueprint,
         members_web.blueprint,
         reports_web.blueprint,
@@ -51,4 +54,5 @@ def all_blueprints() -> list[Blueprint]:
         advisory_api.blueprint,
         advisories_web.blueprint,
         advisories_api.blueprint,
+        incident_web.blueprint,
     ]

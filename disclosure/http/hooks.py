@@ -8,17 +8,25 @@ from flask import Flask, Response, current_app, g, redirect, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from disclosure.accounts import sessions, tokens
+from disclosure.accounts.models import User
+from disclosure.accounts.twofactor import service as two_factor
 from disclosure.errors import BadRequest, Forbidden, Unauthenticated
 from disclosure.http import csrf
 from disclosure.http.context import db, finish_transaction, now, settings
 from disclosure.http.headers import add_security_headers
 from disclosure.limits import NUL_MESSAGE
-from disclosure.policy import Principal, check_endpoint, public
+from disclosure.policy import Principal, check_endpoint, must_use_two_factor, public
 
 # Endpoints a user who must choose a new password can still reach.
 PASSWORD_RESET_ENDPOINTS = frozenset(
     {"accounts.password", "accounts.logout", "static", "meta_api.health"}
 )
+
+# Endpoints a user whose role requires two-factor sign-in reaches before setting it up.
+TWO_FACTOR_ENROLMENT_ENDPOINTS = PASSWORD_RESET_ENDPOINTS | {
+    "two_factor.page",
+    "two_factor.confirm",
+}
 
 
 def session_limits() -> sessions.SessionLimits:
@@ -79,7 +87,17 @@ def before_request() -> Response | None:
         if request.path.startswith("/api/"):
             raise Forbidden("Choose a new password in the web console before using the API.")
         return redirect(url_for("accounts.password"))
+    if user and request.endpoint not in TWO_FACTOR_ENROLMENT_ENDPOINTS and _must_enrol(user):
+        if request.path.startswith("/api/"):
+            raise Forbidden("Set up two-factor sign-in in the web console before using the API.")
+        return redirect(url_for("two_factor.page"))
     return None
+
+
+def _must_enrol(user: User) -> bool:
+    """Whether the user's role requires a second factor they have not set up yet."""
+    required = must_use_two_factor(user, settings().require_2fa_for)
+    return required and not two_factor.is_enrolled(db(), user.id or 0)
 
 
 def after_request(response: Response) -> Response:

@@ -9,6 +9,7 @@ the operation declares (409, 503, ...). Who may call it comes from `disclosure.p
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +21,7 @@ from werkzeug.routing import Rule
 
 from disclosure.http.api import ErrorBody, Operation, operations
 from disclosure.http.hooks import PASSWORD_RESET_ENDPOINTS
+from disclosure.http.ratelimit import rate_limits_of
 from disclosure.inputs import MAX_INT
 from disclosure.policy import (
     ROLE_GRANTS,
@@ -86,7 +88,9 @@ def openapi_document(app: Flask, *, title: str, version: str) -> dict[str, Any]:
 def _entries(app: Flask) -> Iterator[tuple[str, str, Operation, Rule]]:
     by_view = operations()
     for rule in app.url_map.iter_rules():
-        op = by_view.get(app.view_functions[rule.endpoint])
+        # a rate-limited view is wrapped by the limiter (http/ratelimit.py): look through it
+        view = app.view_functions[rule.endpoint]
+        op = by_view.get(inspect.unwrap(view, stop=lambda f: f in by_view))
         if op is None:
             continue
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
@@ -226,6 +230,7 @@ def _error_reasons(op: Operation, rule: Rule, method: str, public: bool) -> dict
         if not public or endpoint_permissions(op.view):
             add(403, "The account's role or the token's scopes do not allow this")
         add(403, "The account must choose a new password first (in the web console)")
+        add(403, "The account's role requires two-factor sign-in, not yet set up")
     if "<" in rule.rule:
         add(404, "Nothing at this path, or nothing the caller may see")
     if op.has_body:
@@ -238,6 +243,8 @@ def _error_reasons(op: Operation, rule: Rule, method: str, public: bool) -> dict
         add(422, "A field is invalid: error.fields names each one")
     for status, reason in op.errors.items():
         add(status, reason)
+    for what in rate_limits_of(rule.endpoint):
+        add(429, f"Rate limited: {what}; Retry-After says in how many seconds to try again")
     return reasons
 
 

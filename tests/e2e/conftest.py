@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import SERVER_ENV
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
@@ -41,6 +43,7 @@ def live_server(
         "DISCLOSURE_DATABASE_URL": migrated_database,
         "DISCLOSURE_GNUPG_HOME": str(gnupg_home),
         "DISCLOSURE_WORKERS": "1",
+        **SERVER_ENV,  # the journeys sign in as the demo vendor, from one address
     }
     demo = subprocess.run(
         [sys.executable, "-m", "disclosure", "demo"],

@@ -12,6 +12,8 @@ PUBLIC_ENDPOINTS = {
     "static",
     "programs.index",
     "accounts.login",
+    "accounts.code_step",  # the signed ticket a correct password left is the credential
+    "accounts.reset_password",  # the one-time token in the mailed link is the credential
     "meta_api.health",
     "meta_api.openapi",
     "reports_api.submit",  # anonymous reports, where the program accepts them

@@ -73,6 +73,15 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "accounts.login": {"GET": EVERYONE, "POST": EVERYONE},
     "accounts.logout": {"POST": SIGNED_IN},
     "accounts.account": {"GET": SIGNED_IN},
+    # only a browser holding the ticket a correct password left gets to enter a code
+    "accounts.code_step": {"GET": NOBODY, "POST": NOBODY},
+    # only the holder of a mailed one-time link (none here) resets a password through it
+    "accounts.reset_password": {"GET": NOBODY, "POST": NOBODY},
+    "incident.page": {"GET": frozenset({"admin"})},
+    "incident.act": {"POST": frozenset({"admin"})},
+    "two_factor.page": {"GET": SIGNED_IN},
+    "two_factor.confirm": {"POST": SIGNED_IN},
+    "two_factor.disable": {"POST": SIGNED_IN},
     "accounts.password": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "accounts.create_token": {"POST": SIGNED_IN},
     "accounts.revoke_token": {"POST": SIGNED_IN},
@@ -210,7 +219,7 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(migrated_database: str, gnupg_home, tmp_path_factory) -> Iterator[World]:
-    from tests.conftest import TEST_SECRET
+    from tests.conftest import GENEROUS_LIMITS, TEST_SECRET
 
     app = create_app(
         {
@@ -220,6 +229,8 @@ def world(migrated_database: str, gnupg_home, tmp_path_factory) -> Iterator[Worl
             "instance_path": str(tmp_path_factory.mktemp("matrix")),
             "gnupg_home": str(gnupg_home),
             "key_passphrase": "test passphrase for the test keyring",
+            "require_2fa_for": [],
+            **GENEROUS_LIMITS,
         }
     )
     app.extensions["disclosure"].clock = Clock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
@@ -379,6 +390,7 @@ def _params(endpoint: str, world: World, role: str) -> dict[str, Any]:
         "public_id": world.public_id,
         "name": "all.zip",
         "fingerprint": world.provider_key,
+        "token": "no-such-reset-link",
     }
     if endpoint == "advisories.csaf_directory":
         values["name"] = "index.txt"

@@ -31,7 +31,7 @@ from disclosure.cases.clock.models import CaseTimer
 from disclosure.cases.models import BlobKind, Case, CaseBlob, CaseEvent
 from disclosure.db import make_engine
 from disclosure.reports.models import Receipt
-from tests.conftest import TEST_SECRET, _empty_tables
+from tests.conftest import SERVER_ENV, TEST_SECRET, _empty_tables
 from tests.factories import report_json
 
 SUBMISSIONS = 20
@@ -55,6 +55,7 @@ def server_env(migrated_database: str, gnupg_home: Path, tmp_path: Path) -> Iter
         DISCLOSURE_GNUPG_HOME=str(gnupg_home),
         DISCLOSURE_KEY_PASSPHRASE="test passphrase for the test keyring",
         DISCLOSURE_WORKERS="2",
+        **SERVER_ENV,
     )
     subprocess.run(
         [sys.executable, "-m", "disclosure", "demo"], env=env, check=True, capture_output=True

@@ -1,0 +1,1 @@
+"""Two-factor sign-in: TOTP with an encrypted seed, replay refusal and recovery codes."""

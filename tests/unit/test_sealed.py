@@ -1,0 +1,26 @@
+"""Sealed secrets: they open with the same key and context only, and show no plaintext."""
+
+from __future__ import annotations
+
+import pytest
+
+from disclosure.crypto.sealed import SealBroken, SecretBox
+
+
+def test_a_sealed_value_opens_with_its_key_and_context_only() -> None:
+    box = SecretBox("an instance secret of some length", "totp-seed")
+    sealed = box.seal(b"JBSWY3DPEHPK3PXP", context=b"user 1")
+    assert "JBSWY3DPEHPK3PXP" not in sealed
+    assert sealed != box.seal(b"JBSWY3DPEHPK3PXP", context=b"user 1")  # a fresh nonce each time
+    assert box.open(sealed, context=b"user 1") == b"JBSWY3DPEHPK3PXP"
+    with pytest.raises(SealBroken):
+        box.open(sealed, context=b"user 2")
+    with pytest.raises(SealBroken):
+        SecretBox("another instance secret", "totp-seed").open(sealed, context=b"user 1")
+    with pytest.raises(SealBroken):
+        SecretBox("an instance secret of some length", "other").open(sealed, context=b"user 1")
+    tampered = sealed[:-2] + ("A" if sealed[-2] != "A" else "B") + sealed[-1]
+    with pytest.raises(SealBroken):
+        box.open(tampered, context=b"user 1")
+    with pytest.raises(SealBroken):
+        box.open("v0." + sealed[3:], context=b"user 1")
