@@ -376,3 +376,20 @@ def can_manage_members(principal: Principal, member_role: str | None) -> bool:
     if user is None or not can(principal, Permission.CASES_WRITE):
         return False
     return user.role is UserRole.ADMIN or member_role == "owner"
+
+
+# --- metrics (metadata only, never decrypted content) ---------------------------------------
+
+
+def can_read_program_metrics(principal: Principal, member_role: str | None) -> bool:
+    """A program's metrics: its owners, triagers and viewers, and admins."""
+    role = case_role(principal, reporter_id=None, member_role=member_role)
+    return role is not CaseRole.REPORTER and can_on_case(principal, role, Permission.CASES_READ)
+
+
+def can_read_all_metrics(principal: Principal) -> bool:
+    """Metrics across every program at once: administrators only."""
+    user = principal.user
+    return (
+        user is not None and user.role is UserRole.ADMIN and can(principal, Permission.CASES_READ)
+    )

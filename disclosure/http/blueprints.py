@@ -20,6 +20,8 @@ def all_blueprints() -> list[Blueprint]:
     from disclosure.cases.extensions import api as extensions_api
     from disclosure.cases.extensions import web as extensions_web
     from disclosure.http import meta
+    from disclosure.metrics import api as metrics_api
+    from disclosure.metrics import web as metrics_web
     from disclosure.programs import web as programs_web
     from disclosure.programs.members import web as members_web
     from disclosure.publication import api as advisory_api
@@ -51,4 +53,6 @@ def all_blueprints() -> list[Blueprint]:
         advisory_api.blueprint,
         advisories_web.blueprint,
         advisories_api.blueprint,
+        metrics_web.blueprint,
+        metrics_api.blueprint,
     ]

@@ -1,0 +1,286 @@
+"""The metrics as aggregate SQL over plaintext metadata columns of `case_file` and
+`extension_request`: timestamps the lifecycle sets, the deadline in force, state, severity,
+the reporter's account id. Nothing here reads a blob, a message or a note, or decrypts.
+
+Every figure counts the cases *received* in the period (a cohort), in the programs of the
+scope; "open" and ages are as of `now`. Grouping by an expression goes through a subquery,
+because PostgreSQL does not match an expression with bound parameters in SELECT and in
+GROUP BY as the same one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from disclosure.cases.lifecycle import OPEN
+from disclosure.cases.models import Case, CaseState, ExtensionRequest, ExtensionStatus
+from disclosure.metrics.period import Period
+from disclosure.metrics.sql import seconds_between, utc_month
+
+# When the vendor first did what each clock asks. Reaching `accepted` (triaged) without
+# passing through `acknowledged` (from needs_info) acknowledges the report too.
+MILESTONES: dict[str, Any] = {
+    "acknowledge": func.coalesce(col(Case.acknowledged_at), col(Case.triaged_at)),
+    "triage": col(Case.triaged_at),
+    "fix": col(Case.fixed_at),
+    "publish": col(Case.disclosed_at),
+}
+PERCENTILES = (50, 90)
+SLA_OUTCOMES = ("met", "met_with_extension", "missed", "pending")
+UNSCORED = "unscored"
+SEVERITIES = ("Critical", "High", "Medium", "Low", "None", UNSCORED)
+AGE_BUCKETS = (  # (label, younger than this many days); the last one has no bound
+    ("under 7 days", 7),
+    ("7 to 30 days", 30),
+    ("30 to 90 days", 90),
+    ("over 90 days", None),
+)
+_LIVE = tuple(OPEN)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which cases count: received in `period`, in `program_ids` (None: every program)."""
+
+    program_ids: tuple[int, ...] | None
+    period: Period
+    now: datetime
+
+    def conditions(self) -> list[sa.ColumnElement[bool]]:
+        received = col(Case.received_at)
+        found = [received >= self.period.starts_at, received < self.period.ends_before]
+        return [*found, *self.program_condition()]
+
+    def program_condition(self) -> list[sa.ColumnElement[bool]]:
+        if self.program_ids is None:
+            return []
+        return [col(Case.program_id).in_(self.program_ids)]
+
+
+@dataclass(frozen=True)
+class Duration:
+    """From receipt to a milestone, over the cases that reached it."""
+
+    milestone: str
+    cases: int
+    median_seconds: float | None
+    p90_seconds: float | None
+
+
+@dataclass(frozen=True)
+class SlaMonth:
+    """The disclosure deadline of the cases received in one month."""
+
+    month: str  # YYYY-MM
+    met: int
+    met_with_extension: int
+    missed: int
+    pending: int
+
+
+@dataclass(frozen=True)
+class OpenCount:
+    severity: str
+    age: str
+    cases: int
+
+
+@dataclass(frozen=True)
+class ExtensionCount:
+    kind: str  # extension or grace
+    status: str  # an ExtensionStatus value
+    requests: int
+    cases: int
+    days: int
+
+
+@dataclass(frozen=True)
+class Reporters:
+    """Counts only: no name, address or id of any reporter ever leaves this module."""
+
+    distinct: int  # accounts that reported in the period
+    returning: int  # of those, the ones with more than one report to these programs so far
+    reports_with_account: int
+    anonymous_reports: int  # reports with a tracking code only: each counted, none identified
+
+
+@dataclass(frozen=True)
+class Metrics:
+    durations: list[Duration]
+    sla: list[SlaMonth]
+    open_cases: list[OpenCount]
+    extensions: list[ExtensionCount]
+    states: list[tuple[str, int]]
+    reporters: Reporters
+
+
+def compute(session: Session, scope: Scope) -> Metrics:
+    """Every figure for the scope."""
+    return Metrics(
+        durations=durations(session, scope),
+        sla=sla_by_month(session, scope),
+        open_cases=open_cases(session, scope),
+        extensions=extensions(session, scope),
+        states=states(session, scope),
+        reporters=reporters(session, scope),
+    )
+
+
+def durations(session: Session, scope: Scope) -> list[Duration]:
+    """Median and 90th percentile (interpolated, as percentile_cont) of each milestone."""
+    counts = session.execute(
+        select(*(func.count(at) for at in MILESTONES.values())).where(*scope.conditions())
+    ).one()
+    return [
+        _duration(session, scope, name, at, count)
+        for (name, at), count in zip(MILESTONES.items(), counts, strict=True)
+    ]
+
+
+def _duration(session: Session, scope: Scope, name: str, at: Any, count: int) -> Duration:
+    if count == 0:
+        return Duration(name, 0, None, None)
+    # Linear interpolation between the values at ranks k and k+1 (1-based: k+1, k+2).
+    positions = {p: (count - 1) * p / 100 for p in PERCENTILES}
+    ranks = {rank for pos in positions.values() for rank in (int(pos) + 1, int(pos) + 2)}
+    seconds = seconds_between(at, col(Case.received_at)).label("seconds")
+    values = select(seconds).where(*scope.conditions(), at.is_not(None)).subquery()
+    ranked = select(
+        values.c.seconds, func.row_number().over(order_by=values.c.seconds).label("rank")
+    ).subquery()
+    found = dict(
+        session.execute(
+            select(ranked.c.rank, ranked.c.seconds).where(ranked.c.rank.in_(sorted(ranks)))
+        ).all()
+    )
+
+    def at_position(pos: float) -> float:
+        low = float(found[int(pos) + 1])
+        high = float(found.get(int(pos) + 2, low))
+        return low + (pos - int(pos)) * (high - low)
+
+    return Duration(name, count, at_position(positions[50]), at_position(positions[90]))
+
+
+def sla_by_month(session: Session, scope: Scope) -> list[SlaMonth]:
+    """Per month of receipt: fixed by the deadline in force (with or without an extension
+    granted), missed (fixed late, or not fixed when it passed), or pending (open, deadline
+    ahead). Cases without a disclosure deadline, and cases closed without a fix, have no
+    outcome and are not counted."""
+    fixed, deadline, state = col(Case.fixed_at), col(Case.disclose_by), col(Case.state)
+    extended = (
+        select(ExtensionRequest.id)
+        .where(
+            ExtensionRequest.case_id == Case.id,
+            ExtensionRequest.status == ExtensionStatus.ACCEPTED,
+        )
+        .exists()
+    )
+    on_time = sa.and_(fixed.is_not(None), fixed <= deadline)
+    outcome = sa.case(
+        (sa.and_(on_time, extended), "met_with_extension"),
+        (on_time, "met"),
+        (fixed.is_not(None), "missed"),
+        (sa.and_(state.in_((*_LIVE, CaseState.DISCLOSED)), deadline <= scope.now), "missed"),
+        (state.in_(_LIVE), "pending"),
+        else_=sa.null(),
+    )
+    rows = select(utc_month(col(Case.received_at)).label("month"), outcome.label("outcome")).where(
+        *scope.conditions(), deadline.is_not(None)
+    )
+    counts = _grouped(session, rows.subquery(), "month", "outcome")
+    return [
+        SlaMonth(month, *(counts.get((month, outcome), 0) for outcome in SLA_OUTCOMES))
+        for month in scope.period.months()
+    ]
+
+
+def open_cases(session: Session, scope: Scope) -> list[OpenCount]:
+    """Cases in an open state, by severity and by age (since receipt, as of now)."""
+    received = col(Case.received_at)
+    age = sa.case(
+        *(
+            (received > scope.now - timedelta(days=days), label)
+            for label, days in AGE_BUCKETS
+            if days is not None
+        ),
+        else_=AGE_BUCKETS[-1][0],
+    )
+    severity = func.coalesce(col(Case.cvss_rating), UNSCORED)
+    rows = select(severity.label("severity"), age.label("age")).where(
+        *scope.conditions(), col(Case.state).in_(_LIVE)
+    )
+    counts = _grouped(session, rows.subquery(), "severity", "age")
+    return [
+        OpenCount(severity, label, counts.get((severity, label), 0))
+        for severity in SEVERITIES
+        for label, _days in AGE_BUCKETS
+    ]
+
+
+def extensions(session: Session, scope: Scope) -> list[ExtensionCount]:
+    """Requests for more time on the scope's cases, by kind and outcome, with days granted."""
+    rows = session.execute(
+        select(
+            col(ExtensionRequest.is_grace),
+            col(ExtensionRequest.status),
+            func.count(),
+            func.count(sa.distinct(ExtensionRequest.case_id)),
+            func.coalesce(func.sum(ExtensionRequest.days), 0),
+        )
+        .join(Case, col(Case.id) == ExtensionRequest.case_id)
+        .where(*scope.conditions())
+        .group_by(col(ExtensionRequest.is_grace), col(ExtensionRequest.status))
+    ).all()
+    found = {(bool(g), ExtensionStatus(s)): (n, c, d) for g, s, n, c, d in rows}
+    return [
+        ExtensionCount(
+            "grace" if is_grace else "extension",
+            status.value,
+            *found.get((is_grace, status), (0, 0, 0)),
+        )
+        for is_grace in (False, True)
+        for status in ExtensionStatus
+    ]
+
+
+def states(session: Session, scope: Scope) -> list[tuple[str, int]]:
+    """How many of the scope's cases are in each state now."""
+    rows = session.execute(
+        select(col(Case.state), func.count()).where(*scope.conditions()).group_by(col(Case.state))
+    ).all()
+    counts = {CaseState(state): n for state, n in rows}
+    return [(state.value, counts.get(state, 0)) for state in CaseState]
+
+
+def reporters(session: Session, scope: Scope) -> Reporters:
+    """Distinct and returning reporters (accounts), and how many reports were anonymous."""
+    total, with_account, distinct = session.execute(
+        select(
+            func.count(), func.count(Case.reporter_id), func.count(sa.distinct(Case.reporter_id))
+        ).where(*scope.conditions())
+    ).one()
+    received = col(Case.received_at)
+    history = (
+        select(Case.reporter_id)
+        .where(
+            *scope.program_condition(),
+            received < scope.period.ends_before,
+            col(Case.reporter_id).is_not(None),
+        )
+        .group_by(col(Case.reporter_id))
+        .having(func.count() >= 2, func.max(received) >= scope.period.starts_at)
+    )
+    returning = session.execute(select(func.count()).select_from(history.subquery())).scalar_one()
+    return Reporters(distinct, returning, with_account, total - with_account)
+
+
+def _grouped(session: Session, rows: Any, *keys: str) -> dict[tuple[Any, ...], int]:
+    columns = [rows.c[key] for key in keys]
+    found = session.execute(select(*columns, func.count()).group_by(*columns)).all()
+    return {tuple(row[:-1]): row[-1] for row in found}
