@@ -18,8 +18,10 @@ Program "other" has one case, received 2026-01-15, new, from u3.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -219,10 +221,7 @@ def admin(app: Flask, fixture: Fixture) -> FlaskClient:
 
 
 def _charts(page: str) -> Iterator[ElementTree.Element]:
-    import base64
-    import re
-
-    for encoded in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', page):
+    for encoded in _data_uris(page):
         yield ElementTree.fromstring(base64.b64decode(encoded))  # noqa: S314  (our own output)
 
 
@@ -249,8 +248,6 @@ def test_program_page_draws_each_figure_with_its_table(member: FlaskClient):
 
 def test_csv_of_every_figure(member: FlaskClient):
     page = member.get("/programs/acme/metrics", query_string=RANGE).get_data(as_text=True)
-    import re
-
     links = re.findall(r'href="(/programs/acme/metrics/[a-z-]+\.csv\?[^"]+)"', page)
     assert len(links) == 6
     tables = {}
@@ -345,3 +342,66 @@ def test_overview_names_an_unknown_program_at_its_field(admin: FlaskClient):
     page = admin.get("/metrics", query_string={"program": "nope"})
     assert page.status_code == 422
     assert "Choose a program from the list." in page.get_data(as_text=True)
+
+
+# --- the canary: report content never reaches a figure ---------------------------------------
+
+CANARY = "CANARY-metrics-5b2e-never-shown"
+
+
+def test_no_report_content_reaches_the_page_the_csv_or_the_api(
+    app: Flask, client: FlaskClient
+) -> None:
+    from disclosure.accounts.models import TokenScope
+    from tests.factories import add_member, bearer, make_program, make_token, report_json
+
+    program = make_program(app)
+    owner = make_user(app, "owner@acme.example", UserRole.VENDOR)
+    add_member(app, program, owner, "owner")
+    attachment = {
+        "filename": f"poc-{CANARY}.txt",
+        "content": base64.b64encode(f"proof {CANARY}".encode()).decode(),
+    }
+    body = report_json(
+        **{
+            field: f"{field} {CANARY}"
+            for field in (
+                "title",
+                "product",
+                "versions",
+                "description",
+                "steps_to_reproduce",
+                "impact",
+                "credit",
+            )
+        },
+        attachments=[attachment],
+    )
+    submitted = client.post("/api/v1/programs/acme/reports", json=body)
+    assert submitted.status_code == 201, submitted.get_data(as_text=True)
+    case = submitted.get_json()["id"]
+    headers = bearer(make_token(app, owner, TokenScope.CASES_READ, TokenScope.CASES_WRITE))
+    for kind in ("messages", "notes"):
+        posted = client.post(
+            f"/api/v1/cases/{case}/{kind}", json={"body": f"{kind} {CANARY}"}, headers=headers
+        )
+        assert posted.status_code == 201, posted.get_data(as_text=True)
+    # the vendor can read it all back: the canary is there to be found
+    assert CANARY in client.get(f"/api/v1/cases/{case}", headers=headers).get_data(as_text=True)
+
+    assert login(client, "owner@acme.example").status_code == 302
+    page = client.get("/programs/acme/metrics")
+    assert page.status_code == 200
+    answers = [page.get_data(as_text=True)]
+    answers += [base64.b64decode(uri).decode() for uri in _data_uris(answers[0])]
+    for link in re.findall(r'href="(/programs/acme/metrics/[a-z-]+\.csv[^"]*)"', answers[0]):
+        answers.append(client.get(link.replace("&amp;", "&")).get_data(as_text=True))
+    answers.append(client.get("/api/v1/metrics", headers=headers).get_data(as_text=True))
+    assert len(answers) == 1 + 6 + 6 + 1
+    assert "<td>1</td>" in answers[0]  # the case is counted ...
+    for answer in answers:
+        assert CANARY not in answer  # ... and nothing it says is shown
+
+
+def _data_uris(page: str) -> list[str]:
+    return re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', page)
