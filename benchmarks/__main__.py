@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import feeds, inbox, request_overhead, submission, timer_sweep
+from benchmarks import feeds, inbox, metrics, request_overhead, submission, timer_sweep
 
 BENCHMARKS = {
     "feeds": feeds.main,
     "inbox": inbox.main,
+    "metrics": metrics.main,
     "request-overhead": request_overhead.main,
     "submission": submission.main,
     "timer-sweep": timer_sweep.main,

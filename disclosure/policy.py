@@ -385,3 +385,20 @@ def must_use_two_factor(user: User, required_roles: Collection[str]) -> bool:
     """Whether the account's role must sign in with a second factor (the
     require_2fa_for setting): such a user is sent to enrolment before anything else."""
     return user.is_active and user.role.value in required_roles
+
+
+# --- metrics (metadata only, never decrypted content) ---------------------------------------
+
+
+def can_read_program_metrics(principal: Principal, member_role: str | None) -> bool:
+    """A program's metrics: its owners, triagers and viewers, and admins."""
+    role = case_role(principal, reporter_id=None, member_role=member_role)
+    return role is not CaseRole.REPORTER and can_on_case(principal, role, Permission.CASES_READ)
+
+
+def can_read_all_metrics(principal: Principal) -> bool:
+    """Metrics across every program at once: administrators only."""
+    user = principal.user
+    return (
+        user is not None and user.role is UserRole.ADMIN and can(principal, Permission.CASES_READ)
+    )

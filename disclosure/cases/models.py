@@ -45,6 +45,20 @@ class BlobKind(StrEnum):
     NOTE = "note"
 
 
+METRICS_COLUMNS = (
+    "program_id",
+    "received_at",
+    "state",
+    "cvss_rating",
+    "reporter_id",
+    "acknowledged_at",
+    "triaged_at",
+    "fixed_at",
+    "disclosed_at",
+    "disclose_by",
+)
+
+
 class Case(SQLModel, table=True):
     __tablename__ = "case_file"
     __table_args__ = (
@@ -52,6 +66,11 @@ class Case(SQLModel, table=True):
             "reporter_id IS NOT NULL OR tracking_code_hash IS NOT NULL", name="has_submitter"
         ),
         sa.Index("ix_case_file_program_id_state", "program_id", "state"),
+        # Every metadata column the metrics read (disclosure/metrics/queries.py): their
+        # queries scan this index for a program's date range and never touch the rows.
+        sa.Index("ix_case_file_metrics", *METRICS_COLUMNS),
+        # Returning reporters: one streaming pass grouped by reporter, no sort.
+        sa.Index("ix_case_file_reporter_metrics", "reporter_id", "program_id", "received_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

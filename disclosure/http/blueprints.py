@@ -22,6 +22,8 @@ def all_blueprints() -> list[Blueprint]:
     from disclosure.cases.extensions import web as extensions_web
     from disclosure.http import meta
     from disclosure.incident import web as incident_web
+    from disclosure.metrics import api as metrics_api
+    from disclosure.metrics import web as metrics_web
     from disclosure.programs import web as programs_web
     from disclosure.programs.members import web as members_web
     from disclosure.publication import api as advisory_api
@@ -55,4 +57,6 @@ def all_blueprints() -> list[Blueprint]:
         advisories_web.blueprint,
         advisories_api.blueprint,
         incident_web.blueprint,
+        metrics_web.blueprint,
+        metrics_api.blueprint,
     ]

@@ -176,6 +176,12 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "advisories.provider_key": {"GET": EVERYONE},
     "advisories_api.list_advisories": {"GET": EVERYONE},
     "advisories_api.cve_record": {"GET": EVERYONE},
+    # metrics (metadata only): a program's members and admins; every program's: admins
+    "metrics.program": {"GET": MEMBERS},
+    "metrics.program_csv": {"GET": MEMBERS},
+    "metrics.overview": {"GET": frozenset({"admin"})},
+    "metrics.overview_csv": {"GET": frozenset({"admin"})},
+    "metrics_api.metrics": {"GET": VENDORS},  # each vendor sees the programs they may read
 }
 
 # Run last, each from a freshly signed-in client: they end sessions or revoke everything.
@@ -383,6 +389,7 @@ def _calendar_token(world: World) -> str:
 def _params(endpoint: str, world: World, role: str) -> dict[str, Any]:
     values: dict[str, Any] = {
         "slug": "acme",
+        "figure": "sla",
         "case_id": world.case_id,
         "blob_id": world.attachment_id,
         "filename": "style.css",

@@ -1,0 +1,1 @@
+"""Metrics from metadata columns only: never a decryption, never the crypto package."""
