@@ -5,7 +5,14 @@ from disclosure.accounts.models import ApiToken, LoginSession, User
 from disclosure.audit.models import AuditEvent
 from disclosure.cases.clock.models import CaseTimer
 from disclosure.cases.coordination.models import CveId, Participant, VexStatement
-from disclosure.cases.models import AffectedProduct, Case, CaseBlob, CaseEvent, ExtensionRequest
+from disclosure.cases.models import (
+    AffectedProduct,
+    Case,
+    CaseBlob,
+    CaseEvent,
+    ExtensionRequest,
+    TitleKey,
+)
 from disclosure.notify.models import OutboxMessage
 from disclosure.policies.models import PolicyVersion
 from disclosure.programs.models import Program, ProgramKey, ProgramMember
@@ -43,6 +50,7 @@ __all__ = [
     "ProgramMember",
     "PublishedFile",
     "Receipt",
+    "TitleKey",
     "User",
     "VexStatement",
 ]
