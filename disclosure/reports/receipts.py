@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -16,7 +13,6 @@ from disclosure.errors import BadRequest
 from disclosure.reports.models import PlatformKey, Receipt
 
 HEADER = "disclosure receipt v1"
-T = TypeVar("T")
 
 
 def platform_key(session: Session, keyring: Keyring, *, base_url: str, now: datetime) -> str:
@@ -50,13 +46,8 @@ def issue_receipt(
     blobs: list[CaseBlob],
     base_url: str,
     now: datetime,
-    meanwhile: Callable[[], T],
-) -> tuple[Receipt, T]:
-    """Sign a statement of the case's stored ciphertext hashes and receipt time.
-
-    gpg signs in its own process while `meanwhile` (the rest of the submission's database
-    work, which the statement does not depend on) runs here; returns what it returned too.
-    """
+) -> Receipt:
+    """Sign a statement of the case's stored ciphertext hashes and receipt time."""
     lines = [
         HEADER,
         f"platform: {base_url}",
@@ -67,22 +58,19 @@ def issue_receipt(
     lines += [f"{blob.kind.value}_sha256: {blob.sha256}" for blob in blobs]
     statement = "\n".join(lines) + "\n"
     signer = _active_signer(session)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        signing = pool.submit(keyring.sign_cleartext, statement, signer) if signer else None
-        done = meanwhile()
-        try:
-            if signing is None or signer is None:
-                raise CryptoError("no platform key yet")
-            signed = signing.result()
-        except CryptoError:
-            # Checked only on failure, so a submission does not pay for a key listing.
-            signer = platform_key(session, keyring, base_url=base_url, now=now)
-            signed = keyring.sign_cleartext(statement, signer)
+    try:
+        if signer is None:
+            raise CryptoError("no platform key yet")
+        signed = keyring.sign_cleartext(statement, signer)
+    except CryptoError:
+        # Checked only on failure, so a submission does not pay for a key listing.
+        signer = platform_key(session, keyring, base_url=base_url, now=now)
+        signed = keyring.sign_cleartext(statement, signer)
     receipt = Receipt(
         case_id=case.id or 0, signer_fingerprint=signer, created_at=now, signed_statement=signed
     )
     session.add(receipt)
-    return receipt, done
+    return receipt
 
 
 def _active_signer(session: Session) -> str | None:

@@ -7,7 +7,6 @@ plaintext.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -88,12 +87,9 @@ def submit_report(
     for blob in blobs:
         blob.case_id, blob.created_at = case.id or 0, now
         session.add(blob)
-
-    def timeline_and_deadlines() -> Deadlines:
-        _log_arrival(session, case, program, anonymous=submitter is None, actor=actor, now=now)
-        return clock.refresh(session, case, policy, now=now)
-
-    receipt, deadlines = _sign(session, intake, case, program, blobs, now, timeline_and_deadlines)
+    _log_arrival(session, case, program, anonymous=submitter is None, actor=actor, now=now)
+    deadlines = clock.refresh(session, case, policy, now=now)
+    receipt = _sign(session, intake, case, program, blobs, now)
     if submitter is not None:
         _remember_key(session, intake, submitter, report, actor, now)
         _mail_receipt(session, intake, submitter, case, receipt, deadlines, now)
@@ -264,9 +260,7 @@ def _sign(
     program: Program,
     blobs: list[CaseBlob],
     now: datetime,
-    meanwhile: Callable[[], Deadlines],
-) -> tuple[Receipt, Deadlines]:
-    """The signed receipt, signed while `meanwhile` does the case's other database work."""
+) -> Receipt:
     try:
         return issue_receipt(
             session,
@@ -276,7 +270,6 @@ def _sign(
             blobs=blobs,
             base_url=intake.base_url,
             now=now,
-            meanwhile=meanwhile,
         )
     except CryptoError:
         raise ServiceUnavailable("Signing the receipt failed; nothing was stored.") from None
