@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 
 from benchmarks.database import Database, empty_tables
 from benchmarks.results import Figure, at_least, at_most
-from benchmarks.timing import measure
+from benchmarks.timing import measure_interleaved
 from disclosure import create_app, migrations
 from disclosure.audit.service import Actor
 from disclosure.cases.models import Case
@@ -233,12 +233,14 @@ def run(db: Database, is_quick: bool) -> list[Figure]:
                     {"If-None-Match": theirs.headers["ETag"]},
                 ),
             ):
-                baseline = measure(
-                    lambda p=static_path, h=headers_static: client.get(p, headers=h), repeat=repeat
+                timings = measure_interleaved(
+                    {
+                        "static": lambda p=static_path, h=headers_static: client.get(p, headers=h),
+                        "ours": lambda p=path, h=headers_ours: client.get(p, headers=h),
+                    },
+                    repeat=repeat,
                 )
-                measured = measure(
-                    lambda p=path, h=headers_ours: client.get(p, headers=h), repeat=repeat
-                )
+                baseline, measured = timings["static"], timings["ours"]
                 rows.append(
                     Figure(
                         "feeds",

@@ -35,7 +35,7 @@ from sqlmodel import Session, select
 import disclosure.models  # noqa: F401  (fills SQLModel.metadata)
 from benchmarks.database import Database, empty_tables, settle
 from benchmarks.results import Figure, below
-from benchmarks.timing import Timing, measure
+from benchmarks.timing import Timing, measure, measure_interleaved
 from disclosure import create_app, migrations
 from disclosure.accounts import service as accounts
 from disclosure.accounts.models import UserRole
@@ -88,15 +88,24 @@ def _bench(label: str, url: str, folder: Path, is_quick: bool) -> list[Figure]:
         assert "the title cannot be decrypted" not in response.get_data(as_text=True)
 
     repeat = 20 if is_quick else 60
-    plain = measure(lambda: page("/api/v1/cases?titles=false"), repeat=repeat, warmup=5)
     unwraps, decryptions = reader.keys.unwraps, reader.decryptions
-    cold = measure(lambda: page("/console", cold=True), repeat=repeat // 2, warmup=1)
-    cold_pages = repeat // 2 + 1
+    # In turn, round after round: a cold page (the process forgets every title and the
+    # unwrapped title key first), then the same page warm, then the page without titles.
+    timings = measure_interleaved(
+        {
+            "cold": lambda: page("/console", cold=True),
+            "warm": lambda: page("/console"),
+            "plain": lambda: page("/api/v1/cases?titles=false"),
+        },
+        repeat=repeat // 2,
+        warmup=2,
+    )
+    cold, warm, plain = timings["cold"], timings["warm"], timings["plain"]
+    cold_pages = repeat // 2 + 2
     print(
         f"  per cold page: {(reader.keys.unwraps - unwraps) / cold_pages:.1f} title key "
         f"unwrapped, {(reader.decryptions - decryptions) / cold_pages:.1f} reports decrypted"
     )
-    warm = measure(lambda: page("/console"), repeat=repeat, warmup=2)
     warm_api = measure(lambda: page("/api/v1/cases"), repeat=repeat, warmup=2)
     deep = Cursor(*_row_at(app, 50_000)).encode()
     rows = {

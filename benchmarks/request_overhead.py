@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from benchmarks.database import Database, empty_tables
 from benchmarks.results import Figure, at_most
-from benchmarks.timing import measure
+from benchmarks.timing import measure_interleaved
 from disclosure import create_app, migrations
 from disclosure.accounts import service, tokens
 from disclosure.accounts.models import TokenScope, UserRole
@@ -62,8 +62,14 @@ def run(db: Database, is_quick: bool) -> list[Figure]:
         headers = {"Authorization": f"Bearer {raw}"}
         assert ours.get("/api/v1/me", headers=headers).status_code == 200
         repeat = 100 if is_quick else 300
-        baseline = measure(lambda: bare.get("/api/v1/me"), repeat=repeat)
-        measured = measure(lambda: ours.get("/api/v1/me", headers=headers), repeat=repeat)
+        timings = measure_interleaved(
+            {
+                "bare": lambda: bare.get("/api/v1/me"),
+                "ours": lambda: ours.get("/api/v1/me", headers=headers),
+            },
+            repeat=repeat,
+        )
+        baseline, measured = timings["bare"], timings["ours"]
         print(f"  bare Flask route (baseline)      {baseline}")
         print(f"  GET /api/v1/me with bearer token {measured}")
         services.engine.dispose()

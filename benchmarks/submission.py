@@ -13,14 +13,13 @@ import io
 import os
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from sqlmodel import Session
 
 from benchmarks.database import Database, empty_tables
 from benchmarks.results import Figure, at_most
-from benchmarks.timing import measure
+from benchmarks.timing import measure_interleaved
 from disclosure import create_app, migrations
 from disclosure.audit.service import Actor
 from disclosure.programs import service as programs
@@ -95,25 +94,27 @@ def run(db: Database, is_quick: bool) -> list[Figure]:
             )
             assert response.status_code == 201, response.get_data(as_text=True)
 
-        start = measure(
-            lambda: subprocess.run([*gpg, "--version"], check=True, capture_output=True),
+        timings = measure_interleaved(
+            {
+                "start": lambda: subprocess.run(
+                    [*gpg, "--version"], check=True, capture_output=True
+                ),
+                "direct": lambda: subprocess.run(
+                    encrypt, input=payload, check=True, capture_output=True
+                ),
+                "api": api,
+                "form": form,
+            },
             repeat=repeat,
             warmup=3,
         )
-        direct = measure(
-            lambda: subprocess.run(encrypt, input=payload, check=True, capture_output=True),
-            repeat=repeat,
-            warmup=3,
+        start, direct, via_api, via_form = (
+            timings[name] for name in ("start", "direct", "api", "form")
         )
-        started = time.perf_counter()
-        via_api = measure(api, repeat=repeat, warmup=3)
-        per_second = (repeat + 3) / (time.perf_counter() - started)
-        via_form = measure(form, repeat=repeat, warmup=3)
         print(f"  gpg --version (process start)          {start}")
         print(f"  gpg --encrypt 4 KiB + 1 MiB (baseline) {direct}")
         print(f"  submission via JSON API                {via_api}")
         print(f"  submission via multipart form          {via_form}")
-        print(f"  submissions per second (API, serial)   {per_second:6.1f}")
         subprocess.run(["gpgconf", "--homedir", home, "--kill", "all"], check=False)
         services.engine.dispose()
     baseline = "gpg --encrypt, same bytes"
