@@ -1,6 +1,10 @@
-"""Database chores shared by the benchmarks: empty the tables, settle the statistics."""
+"""Database chores shared by the benchmarks: where they run, empty tables, settled statistics."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import SQLModel
@@ -24,3 +28,23 @@ def settle(engine: sa.Engine) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         is_postgresql = connection.dialect.name == "postgresql"
         connection.execute(sa.text("VACUUM ANALYZE" if is_postgresql else "ANALYZE"))
+
+
+@dataclass(frozen=True)
+class Database:
+    """Where a benchmark runs: a fresh SQLite file per name, or the one PostgreSQL database."""
+
+    label: str
+    postgresql_url: str = ""
+
+    def url(self, folder: Path, name: str) -> str:
+        """The database URL for `name` (on PostgreSQL always the same, emptied by its user)."""
+        return self.postgresql_url or f"sqlite:///{folder}/{name}.sqlite3"
+
+
+def databases(environ: Mapping[str, str]) -> list[Database]:
+    """SQLite, and PostgreSQL when DISCLOSURE_BENCH_DATABASE_URL names one."""
+    found = [Database("SQLite")]
+    if (url := environ.get("DISCLOSURE_BENCH_DATABASE_URL", "")).startswith("postgresql"):
+        found.append(Database("PostgreSQL", url))
+    return found

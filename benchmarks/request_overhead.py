@@ -6,7 +6,6 @@ ratio shows the price of token lookup, deny-by-default, CSRF, headers and the tr
 
 from __future__ import annotations
 
-import os
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -14,8 +13,10 @@ from pathlib import Path
 from flask import Flask
 from sqlmodel import Session
 
+from benchmarks.database import Database, empty_tables
+from benchmarks.results import Figure, at_most
 from benchmarks.settings import BENCH_SETTINGS
-from benchmarks.timing import measure
+from benchmarks.timing import measure_interleaved
 from disclosure import create_app, migrations
 from disclosure.accounts import service, tokens
 from disclosure.accounts.models import TokenScope, UserRole
@@ -32,14 +33,16 @@ def _bare_app() -> Flask:
     return bare
 
 
-def main() -> None:
+def run(db: Database, is_quick: bool) -> list[Figure]:
+    """The median authenticated request against the bare route (target: at most 3x)."""
     with tempfile.TemporaryDirectory(prefix="dbench") as folder:
-        url = os.environ.get("DISCLOSURE_BENCH_DATABASE_URL") or f"sqlite:///{folder}/b.sqlite3"
+        url = db.url(Path(folder), "request")
         migrations.upgrade(url)
         app = create_app(
-            {"database_url": url, "instance_path": str(Path(folder) / "i"), **BENCH_SETTINGS}
+            {**BENCH_SETTINGS, "database_url": url, "instance_path": str(Path(folder) / "i")}
         )
         services = app.extensions["disclosure"]
+        empty_tables(services.engine)
         with Session(services.engine) as session:
             user = service.create_user(
                 session,
@@ -61,9 +64,25 @@ def main() -> None:
         ours, bare = app.test_client(), _bare_app().test_client()
         headers = {"Authorization": f"Bearer {raw}"}
         assert ours.get("/api/v1/me", headers=headers).status_code == 200
-        baseline = measure(lambda: bare.get("/api/v1/me"))
-        measured = measure(lambda: ours.get("/api/v1/me", headers=headers))
-        print(f"bare Flask route (baseline)      {baseline}")
-        print(f"GET /api/v1/me with bearer token {measured}")
-        print(f"ratio (median)                   {measured.median_ms / baseline.median_ms:7.2f}x")
+        repeat = 100 if is_quick else 300
+        timings = measure_interleaved(
+            {
+                "bare": lambda: bare.get("/api/v1/me"),
+                "ours": lambda: ours.get("/api/v1/me", headers=headers),
+            },
+            repeat=repeat,
+        )
+        baseline, measured = timings["bare"], timings["ours"]
+        print(f"  bare Flask route (baseline)      {baseline}")
+        print(f"  GET /api/v1/me with bearer token {measured}")
         services.engine.dispose()
+    return [
+        Figure(
+            "request-overhead",
+            "GET /api/v1/me, bearer token",
+            measured.median_ms,
+            "bare Flask route",
+            baseline.median_ms,
+            target=at_most(3),
+        )
+    ]

@@ -13,13 +13,14 @@ import io
 import os
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from sqlmodel import Session
 
+from benchmarks.database import Database, empty_tables
+from benchmarks.results import Figure, at_most
 from benchmarks.settings import BENCH_SETTINGS
-from benchmarks.timing import measure
+from benchmarks.timing import measure_interleaved
 from disclosure import create_app, migrations
 from disclosure.audit.service import Actor
 from disclosure.programs import service as programs
@@ -40,19 +41,22 @@ def _report(description: str) -> dict[str, str]:
     }
 
 
-def main() -> None:
+def run(db: Database, is_quick: bool) -> list[Figure]:
+    """Form and API submissions against `gpg --encrypt` of the same bytes (target 1.5x)."""
+    repeat = 10 if is_quick else REPEAT
     with tempfile.TemporaryDirectory(prefix="dbs") as folder:
-        url = os.environ.get("DISCLOSURE_BENCH_DATABASE_URL") or f"sqlite:///{folder}/b.sqlite3"
+        url = db.url(Path(folder), "submission")
         migrations.upgrade(url)
         app = create_app(
             {
+                **BENCH_SETTINGS,
                 "database_url": url,
                 "instance_path": str(Path(folder) / "i"),
                 "gnupg_home": str(Path(folder) / "g"),
-                **BENCH_SETTINGS,
             }
         )
         services = app.extensions["disclosure"]
+        empty_tables(services.engine)
         keyring = services.keyring()
         key = keyring.generate_key("Bench", "bench@example.org")
         with Session(services.engine) as session:
@@ -92,30 +96,46 @@ def main() -> None:
             )
             assert response.status_code == 201, response.get_data(as_text=True)
 
-        start = measure(
-            lambda: subprocess.run([*gpg, "--version"], check=True, capture_output=True),
-            repeat=REPEAT,
+        timings = measure_interleaved(
+            {
+                "start": lambda: subprocess.run(
+                    [*gpg, "--version"], check=True, capture_output=True
+                ),
+                "direct": lambda: subprocess.run(
+                    encrypt, input=payload, check=True, capture_output=True
+                ),
+                "api": api,
+                "form": form,
+            },
+            repeat=repeat,
             warmup=3,
         )
-        direct = measure(
-            lambda: subprocess.run(encrypt, input=payload, check=True, capture_output=True),
-            repeat=REPEAT,
-            warmup=3,
+        start, direct, via_api, via_form = (
+            timings[name] for name in ("start", "direct", "api", "form")
         )
-        started = time.perf_counter()
-        via_api = measure(api, repeat=REPEAT, warmup=3)
-        per_second = (REPEAT + 3) / (time.perf_counter() - started)
-        via_form = measure(form, repeat=REPEAT, warmup=3)
-        print(f"gpg --version (process start)         {start}")
-        print(f"gpg --encrypt 4 KiB + 1 MiB (baseline) {direct}")
-        print(f"submission via JSON API                {via_api}")
-        print(f"submission via multipart form          {via_form}")
-        print(
-            f"ratio API / gpg --encrypt (p50)        {via_api.median_ms / direct.median_ms:6.2f}x"
-        )
-        print(
-            f"ratio form / gpg --encrypt (p50)       {via_form.median_ms / direct.median_ms:6.2f}x"
-        )
-        print(f"submissions per second (API, serial)   {per_second:6.1f}")
+        print(f"  gpg --version (process start)          {start}")
+        print(f"  gpg --encrypt 4 KiB + 1 MiB (baseline) {direct}")
+        print(f"  submission via JSON API                {via_api}")
+        print(f"  submission via multipart form          {via_form}")
         subprocess.run(["gpgconf", "--homedir", home, "--kill", "all"], check=False)
         services.engine.dispose()
+    baseline = "gpg --encrypt, same bytes"
+    return [
+        Figure(
+            "submission",
+            "multipart form, 4 KiB + 1 MiB",
+            via_form.median_ms,
+            baseline,
+            direct.median_ms,
+            target=at_most(1.5),
+        ),
+        Figure(
+            "submission",
+            "JSON API, 4 KiB + 1 MiB (base64)",
+            via_api.median_ms,
+            baseline,
+            direct.median_ms,
+            target=at_most(1.5),
+        ),
+        Figure("submission", "gpg process start", start.median_ms, baseline, direct.median_ms),
+    ]

@@ -24,6 +24,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from disclosure.http.errors import register_error_handlers
     from disclosure.http.filters import register_filters
     from disclosure.http.hooks import register_hooks
+    from disclosure.http.uploads import InMemoryUploadRequest
 
     settings = load_settings(overrides)
     secure_instance(settings.instance_path, settings.sqlalchemy_url)
@@ -36,6 +37,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     app.url_map.converters["int"] = RowIdConverter  # before any blueprint adds its rules
+    app.request_class = InMemoryUploadRequest  # attachments never spool to a temp file
     _configure(app, settings)
     app.extensions["disclosure"] = build_services(settings)
     app.jinja_env.globals["csrf_token"] = csrf.csrf_token

@@ -6,7 +6,14 @@ from disclosure.accounts.twofactor.models import RecoveryCode, TotpCredential
 from disclosure.audit.models import AuditEvent
 from disclosure.cases.clock.models import CaseTimer
 from disclosure.cases.coordination.models import CveId, Participant, VexStatement
-from disclosure.cases.models import AffectedProduct, Case, CaseBlob, CaseEvent, ExtensionRequest
+from disclosure.cases.models import (
+    AffectedProduct,
+    Case,
+    CaseBlob,
+    CaseEvent,
+    ExtensionRequest,
+    TitleKey,
+)
 from disclosure.notify.models import OutboxMessage
 from disclosure.policies.models import PolicyVersion
 from disclosure.programs.models import Program, ProgramKey, ProgramMember
@@ -46,6 +53,7 @@ __all__ = [
     "PublishedFile",
     "Receipt",
     "RecoveryCode",
+    "TitleKey",
     "TotpCredential",
     "User",
     "VexStatement",

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 
 from disclosure.crypto import Keyring
-from disclosure.crypto.sealed import SecretBox
+from disclosure.crypto.secretbox import SecretBox
 from disclosure.policies.presets import DisclosurePolicy
 from disclosure.settings import Settings
 

@@ -2,7 +2,8 @@
 
 Plaintext columns hold only metadata (program, state, timestamps, counts, timer inputs and
 what the vendor sets at triage). Everything the researcher wrote lives in `CaseBlob` rows as
-OpenPGP ciphertext.
+OpenPGP ciphertext; the title is also kept sealed on the case (`title_sealed`, a sealed box
+to the program's `TitleKey`) so the inbox can show a page of titles without a gpg unlock each.
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ class Case(SQLModel, table=True):
         sa.Index("ix_case_file_metrics", *METRICS_COLUMNS),
         # Returning reporters: one streaming pass grouped by reporter, no sort.
         sa.Index("ix_case_file_reporter_metrics", "reporter_id", "program_id", "received_at"),
+        sa.CheckConstraint(
+            "(title_sealed IS NULL) = (title_key_id IS NULL)", name="title_sealed_with_key"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -122,8 +126,38 @@ class Case(SQLModel, table=True):
             sa.ForeignKey("case_file.id", ondelete="SET NULL"), nullable=True, index=True
         ),
     )
+    # The report's title sealed to `title_key_id` (see TitleKey); NULL for cases from before
+    # sealed titles, pre-encrypted reports and offline-only programs.
+    title_sealed: bytes | None = Field(
+        default=None, sa_column=sa.Column(sa.LargeBinary, nullable=True)
+    )
+    title_key_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.ForeignKey("title_key.id", ondelete="RESTRICT"), nullable=True),
+    )
     updated_at: datetime = timestamp_field(default_factory=utcnow)
     version: int = 1
+
+
+class TitleKey(SQLModel, table=True):
+    """A program's key for inbox titles: public half in clear, secret wrapped to its keys.
+
+    `wrapped_secret` is an OpenPGP message to the program keys in `recipients`, so opening a
+    title needs what opening the report needs; the unwrapped secret lives in memory only.
+    One per program and set of active keys: a key rotation brings a new one.
+    """
+
+    __tablename__ = "title_key"
+    __table_args__ = (sa.UniqueConstraint("program_id", "recipients"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("program.id", ondelete="RESTRICT"), nullable=False)
+    )
+    recipients: str = Field(max_length=400)  # space-separated program key fingerprints
+    public_key: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    wrapped_secret: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    created_at: datetime = timestamp_field(default_factory=utcnow)
 
 
 class CaseBlob(SQLModel, table=True):

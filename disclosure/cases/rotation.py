@@ -25,7 +25,9 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from disclosure.audit.service import Actor, record
-from disclosure.cases.models import Case, CaseBlob
+from disclosure.cases.console import title_keys
+from disclosure.cases.envelope import read_report_document
+from disclosure.cases.models import BlobKind, Case, CaseBlob, TitleKey
 from disclosure.crypto import CryptoError, Keyring
 from disclosure.db import unit_of_work
 from disclosure.errors import Conflict, NotFound, ServiceUnavailable, ValidationError
@@ -156,7 +158,9 @@ def reencrypt_case(
     ).all()
     todo = [blob for blob in blobs if rotation.new_fingerprint not in blob.recipients.split()]
     for blob in todo:
-        ciphertext = _reencrypted(keyring, blob, rotation.recipients)
+        ciphertext, plaintext = _reencrypted(keyring, blob, rotation.recipients)
+        if blob.kind is BlobKind.REPORT:
+            _reseal_title(session, keyring, rotation, case_id, plaintext, now)
         if blob.received_sha256 is None:
             blob.received_sha256 = blob.sha256  # what the signed receipt names
         blob.ciphertext = ciphertext
@@ -176,12 +180,41 @@ def reencrypt_case(
     return len(todo)
 
 
-def _reencrypted(keyring: Keyring, blob: CaseBlob, recipients: tuple[str, ...]) -> bytes:
-    """The blob's content encrypted to `recipients`, in the same (armored or binary) form."""
+def _reseal_title(
+    session: Session,
+    keyring: Keyring,
+    rotation: Rotation,
+    case_id: int,
+    report: bytes,
+    now: datetime,
+) -> None:
+    """Seal the case's title to the title key of the new program keys (older cases too)."""
+    case = session.get(Case, case_id)
+    if case is None or case.is_pre_encrypted:
+        return
+    title = str(read_report_document(report).get("title") or "")
+    try:
+        key = title_keys.title_key_for(
+            session, keyring, rotation.program_id, rotation.recipients, now
+        )
+    except CryptoError as exc:
+        raise ServiceUnavailable(
+            f"Case {case_id}: its title key cannot be made ({exc}); nothing of this case was "
+            "changed. Fix the cause and run rotate-key again to resume."
+        ) from None
+    case.title_sealed, case.title_key_id = title_keys.seal_title(key, title), key.id
+    session.add(case)
+
+
+def _reencrypted(
+    keyring: Keyring, blob: CaseBlob, recipients: tuple[str, ...]
+) -> tuple[bytes, bytes]:
+    """The blob's content encrypted to `recipients`, in the same (armored or binary) form,
+    and the plaintext it holds (in memory only, for the title)."""
     try:
         plaintext = keyring.decrypt(blob.ciphertext)
         armor = blob.ciphertext.lstrip().startswith(_ARMOR)
-        return keyring.encrypt(plaintext, list(recipients), armor=armor)
+        return keyring.encrypt(plaintext, list(recipients), armor=armor), plaintext
     except CryptoError as exc:
         raise ServiceUnavailable(
             f"Case {blob.case_id}: blob {blob.id} cannot be re-encrypted ({exc}); nothing of "
@@ -230,6 +263,7 @@ def finish_rotation(
             f"run `disclosure program rotate-key {rotation.slug}` again to finish."
         )
     retiring = _retiring_keys(session, program)
+    _drop_unused_title_keys(session, program.id or 0, rotation.recipients)
     deleted: list[str] = []
     kept: list[str] = []
     for key in retiring:
@@ -251,6 +285,20 @@ def finish_rotation(
         details={"retired": [k.fingerprint for k in retiring], "secret_deleted": deleted},
     )
     return Retirement(tuple(k.fingerprint for k in retiring), tuple(deleted), tuple(kept))
+
+
+def _drop_unused_title_keys(session: Session, program_id: int, recipients: tuple[str, ...]) -> None:
+    """Delete the program's title keys of older program keys that no sealed title uses."""
+    used = select(Case.title_key_id).where(col(Case.title_key_id).is_not(None))
+    stale = session.exec(
+        select(TitleKey).where(
+            TitleKey.program_id == program_id,
+            TitleKey.recipients != " ".join(recipients),
+            col(TitleKey.id).not_in(used),
+        )
+    ).all()
+    for key in stale:
+        session.delete(key)
 
 
 def _delete_secret(keyring: Keyring, fingerprint: str) -> None:

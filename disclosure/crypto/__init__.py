@@ -7,6 +7,7 @@ import logging
 from disclosure.crypto.armor import armor_message
 from disclosure.crypto.errors import CryptoError, GpgUnavailable, NotEncryptedToKey
 from disclosure.crypto.keyring import KeyInfo, Keyring
+from disclosure.crypto.sealed import SealingKey, seal
 
 # python-gnupg may log data at DEBUG, and warns about every non-zero exit, including the
 # expected ones (a "no such secret key" answer); the facade raises typed errors instead.
@@ -18,5 +19,7 @@ __all__ = [
     "KeyInfo",
     "Keyring",
     "NotEncryptedToKey",
+    "SealingKey",
     "armor_message",
+    "seal",
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import re
 from datetime import date
 from typing import Annotated, Any
 
@@ -17,7 +16,7 @@ from disclosure.inputs import padded, trimmed
 # Canonical base64: the alphabet in groups of four, padded (b64decode alone lets more through,
 # such as "AAAA=", which the document would then have to describe).
 BASE64_PATTERN = "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
-_BASE64 = re.compile(BASE64_PATTERN)
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 Base64 = Annotated[
     bytes,
     WithJsonSchema({"type": "string", "contentEncoding": "base64", "pattern": BASE64_PATTERN}),
@@ -53,10 +52,19 @@ class AttachmentIn(BaseModel):
     @classmethod
     def _decode_base64(cls, value: object) -> object:
         if isinstance(value, str):
-            if not _BASE64.fullmatch(value):
+            if not is_canonical_base64(value):
                 raise ValueError("content must be base64")
             return base64.b64decode(value)
         return value
+
+
+def is_canonical_base64(value: str) -> bool:
+    """Whether `value` matches BASE64_PATTERN, checked in C: Python's `re` took ~40 ms (as long
+    as encrypting it) to match that pattern over a 1 MiB attachment's 1.4 MB of base64."""
+    if len(value) % 4 or not value.isascii():
+        return False
+    body = value[:-2] if value.endswith("==") else value.removesuffix("=")
+    return not body.encode("ascii").translate(None, _ALPHABET)
 
 
 class ReportIn(BaseModel):

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import TYPE_CHECKING
+
+from sqlmodel import Session
 
 from disclosure.accounts.models import User
 from disclosure.cases import envelope
+from disclosure.cases.console import title_keys
 from disclosure.cases.cwe import check_cwe
-from disclosure.cases.models import BlobKind, CaseBlob
+from disclosure.cases.models import BlobKind, Case, CaseBlob
 from disclosure.cases.severity import score_vector
 from disclosure.crypto import CryptoError, GpgUnavailable, KeyInfo, Keyring, NotEncryptedToKey
 from disclosure.errors import BadRequest, PayloadTooLarge, ServiceUnavailable, ValidationError
+from disclosure.programs.models import Program
 from disclosure.reports.forms import EncryptedReportIn, ReportIn
 
 if TYPE_CHECKING:
@@ -67,6 +72,32 @@ def encrypt(
         raise ServiceUnavailable(
             "Encryption failed; nothing was stored. Please try again later."
         ) from None
+
+
+def seal_title(
+    session: Session,
+    intake: Intake,
+    case: Case,
+    program: Program,
+    report: ReportIn | EncryptedReportIn,
+    fingerprints: list[str],
+    now: datetime,
+) -> None:
+    """Seal the title to the program's title key, for the inbox (see cases.console.title_keys).
+
+    Not for offline-only programs (the server could not open it) nor pre-encrypted reports
+    (the server never sees their title). Sealing needs no secret: no gpg unlock at intake.
+    """
+    if program.is_offline_only or not isinstance(report, ReportIn):
+        return
+    try:
+        key = title_keys.title_key_for(session, intake.keyring, program.id or 0, fingerprints, now)
+    except CryptoError:
+        raise ServiceUnavailable(
+            "Encryption failed; nothing was stored. Please try again later."
+        ) from None
+    case.title_sealed = title_keys.seal_title(key, report.title)
+    case.title_key_id = key.id
 
 
 def _encrypt_all(keyring: Keyring, plaintexts: list[bytes], fingerprints: list[str]) -> list[bytes]:

@@ -73,9 +73,11 @@ def submit_report(
         return earlier
     policy = policy_of(intake, program)
     versions.remember(session, policy, now=now)  # the case keeps this version for good
-    blobs = sealing.encrypt(intake, report, _fingerprints(session, program), submitter)
+    fingerprints = _fingerprints(session, program)
+    blobs = sealing.encrypt(intake, report, fingerprints, submitter)
     code = tracking_code(intake.secret_key, idempotency_key) if submitter is None else None
     case = _new_case(program, policy, report, submitter, code, idempotency_key, blobs, now)
+    sealing.seal_title(session, intake, case, program, report, fingerprints, now)
     if not _insert(session, case):
         if idempotency_key and (
             earlier := _replay(session, intake, idempotency_key, submitter, program)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import base64
+import io
+import tempfile
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from disclosure.accounts.models import TokenScope, UserRole
 from disclosure.cases.models import Case, CaseBlob
@@ -283,3 +287,20 @@ def test_a_signed_in_researcher_gets_the_receipt_by_mail_encrypted_to_their_key(
     assert f"case #{created['id']}" in plaintext
     assert created["receipt"] in plaintext
     assert "XYZZY" not in plaintext
+
+
+def test_a_large_attachment_is_never_spooled_to_a_temporary_file(
+    app: Flask, client: FlaskClient, program, db_session, tmp_path: Path, monkeypatch
+) -> None:
+    attachment = b"\x89secret attachment\n" * 60_000  # ~1.1 MiB
+    boundary, body = encode_multipart(
+        {**report_json(), "attachments": FileStorage(io.BytesIO(attachment), "poc.bin")}
+    )
+    # Werkzeug spools file parts over 500 KiB to an unlinked temporary file, which no listing
+    # of the temp directory would show: point that directory nowhere, so any such file fails.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-directory"))
+    created = client.post(URL, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert created.status_code == 201, created.get_data(as_text=True)
+    keyring: Keyring = app.extensions["disclosure"].keyring()
+    stored = db_session.exec(select(CaseBlob).where(CaseBlob.kind == "attachment")).one()
+    assert keyring.decrypt(stored.ciphertext).endswith(attachment)

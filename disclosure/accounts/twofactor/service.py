@@ -21,7 +21,7 @@ from disclosure.accounts import passwords, service, sessions
 from disclosure.accounts.models import User
 from disclosure.accounts.twofactor.models import RecoveryCode, TotpCredential
 from disclosure.audit.service import Actor, record
-from disclosure.crypto.sealed import SecretBox
+from disclosure.crypto.secretbox import SecretBox
 from disclosure.errors import Conflict, Unauthenticated, ValidationError
 
 RECOVERY_CODE_COUNT = 10

@@ -1,12 +1,16 @@
-"""Report titles for the inbox: decrypted side by side, kept in a small in-memory cache.
+"""Report titles for the inbox: opened from their sealed copy, else decrypted from the report.
 
-A title exists only inside the encrypted report, and decrypting one costs ~50-60 ms (a gpg
-process and a passphrase unlock, the agent's cache being off by design), so a cold page of 50
-titles takes seconds. The cache keeps decrypted titles in this process's memory only, never on
-disk, keyed by (blob id, ciphertext sha256): a key rotation re-encrypts the blob, changes the
-hash and so misses by construction. Entries expire after TTL_SECONDS and the least recently
-used go first beyond MAX_ENTRIES, so a title does not outlive its readers for long. The cache
-is read only for rows the inbox query already limited to what the viewer may read.
+A case submitted since sealed titles exist carries its title sealed to the program's title key
+(`title_keys`): the first page that needs that key unwraps it with one gpg decryption, and
+every title after that opens in microseconds, with no plaintext cache at all.
+
+Older cases have their title only inside the encrypted report, and decrypting one costs
+~50-60 ms (a gpg process and a passphrase unlock: the agent re-derives the key for every use),
+so those are decrypted side by side and kept in a small in-memory cache, never on disk, keyed
+by (blob id, ciphertext sha256): a key rotation re-encrypts the blob, changes the hash and so
+misses by construction. Entries expire after TTL_SECONDS and the least recently used go first
+beyond MAX_ENTRIES, so a title does not outlive its readers for long. Both are read only for
+rows the inbox query already limited to what the viewer may read.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from disclosure.audit.service import Actor, record
+from disclosure.cases.console.title_keys import UnlockedTitleKeys
 from disclosure.cases.envelope import read_report_document
 from disclosure.cases.models import BlobKind, Case, CaseBlob
 from disclosure.crypto import CryptoError, Keyring
@@ -98,6 +103,7 @@ class TitleReader:
 
     def __init__(self, cache: TitleCache | None = None, *, workers: int = WORKERS) -> None:
         self.cache = cache if cache is not None else TitleCache()
+        self.keys = UnlockedTitleKeys()
         self.workers = workers
         self.decryptions = 0  # gpg decryptions made for titles (read by tests and benchmarks)
         self._lock = threading.Lock()
@@ -121,11 +127,16 @@ class TitleReader:
         """Each case's title (or why there is none) and how many were decrypted now."""
         found: dict[int, Title] = {}
         wanted: list[int] = []
+        opened = 0
+        failed: set[int] = set()  # title keys that would not unwrap: not retried in this page
         for case, program in cases:
             if program.is_offline_only:
                 found[case.id or 0] = OFFLINE
             elif case.is_pre_encrypted:
                 found[case.id or 0] = PRE_ENCRYPTED
+            elif (text := self._open(session, case, keyring, failed)) is not None:
+                found[case.id or 0] = Title(text, True) if text else UNTITLED
+                opened += 1
             else:
                 wanted.append(case.id or 0)
         misses: dict[Key, int] = {}
@@ -142,7 +153,26 @@ class TitleReader:
             found[misses[key]] = Title(text, True) if text else UNTITLED
         for case_id in wanted:
             found.setdefault(case_id, UNTITLED)
-        return found, len(misses)
+        return found, opened + len(misses)
+
+    def _open(
+        self, session: Session, case: Case, keyring: Callable[[], Keyring], failed: set[int]
+    ) -> str | None:
+        """The case's sealed title, or None: not sealed, or its key would not open it."""
+        key_id = case.title_key_id
+        if case.title_sealed is None or key_id is None or key_id in failed:
+            return None
+        try:
+            return self.keys.open(session, keyring, key_id, case.title_sealed)
+        except CryptoError as exc:
+            log.warning("sealed title of case %s not opened: %s", case.id, exc)
+            failed.add(key_id)
+            return None
+
+    def forget(self) -> None:
+        """Drop every cached title and unwrapped title key (e.g. after an incident)."""
+        self.cache.clear()
+        self.keys.clear()
 
     def _decrypt_misses(
         self, session: Session, keys: list[Key], keyring: Callable[[], Keyring]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from disclosure.crypto.sealed import SealBroken, SecretBox
+from disclosure.crypto.secretbox import SealBroken, SecretBox
 
 
 def test_a_sealed_value_opens_with_its_key_and_context_only() -> None:
