@@ -158,7 +158,8 @@ def test_the_patch_window_publishes_after_the_fix(app, client, clock: Clock, db_
     world.move("acknowledged", "accepted")
     clock.advance(days=10)
     world.move("fixed")
-    world.put(draft())
+    saved = world.put(draft())
+    assert saved.status_code == 200, saved.get_data(as_text=True)
     clock.advance(days=29)
     assert _run(app, clock) == 0
     clock.advance(days=2)
