@@ -31,7 +31,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 run: prerequisites $(VENV)/.installed-run
 	$(BIN)/disclosure db upgrade
-	$(BIN)/disclosure demo
+	DISCLOSURE_BASE_URL=$${DISCLOSURE_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/disclosure demo
 	@echo "serving on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
 	DISCLOSURE_SCHEDULER_IN_PROCESS=true DISCLOSURE_WORKERS=1 \
 	DISCLOSURE_BASE_URL=$${DISCLOSURE_BASE_URL:-http://$(HOST):$(PORT)} \
