@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from hypothesis import settings as hypothesis_settings
 from sqlmodel import SQLModel
 
 import disclosure.models  # noqa: F401  (fills SQLModel.metadata)
@@ -24,6 +25,11 @@ from disclosure import create_app, migrations
 from disclosure.db import make_engine
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+# Property tests check behaviour, never speed: Hypothesis's per-example deadline (200 ms) is a
+# timing assertion that a busy CI machine fails. Speed is measured in benchmarks/.
+hypothesis_settings.register_profile("disclosure", deadline=None)
+hypothesis_settings.load_profile("disclosure")
 # Every test signs in and submits from 127.0.0.1: limits only test_rate_limits spends.
 GENEROUS_LIMITS = dict.fromkeys(
     (
