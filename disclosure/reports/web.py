@@ -8,6 +8,7 @@ from typing import Any
 import pydantic
 from flask import Blueprint, render_template, request
 
+from disclosure.accounts.models import User
 from disclosure.cases.access import CaseAccess, tracked_case
 from disclosure.cases.clock.view import deadline_rows
 from disclosure.cases.conversation import service as conversation
@@ -96,7 +97,7 @@ def _submit(program: Program) -> Page:
             db(),
             intake_of(services()),
             program=program,
-            report=_report_from_form(),
+            report=_report_from_form(who.user),
             submitter=who.user,
             actor=actor(),
             now=now(),
@@ -114,8 +115,9 @@ def _submit(program: Program) -> Page:
     return page, 200 if submission.replayed else 201
 
 
-def _report_from_form() -> ReportIn | EncryptedReportIn:
-    """The report as parsing reads it, with the typed "other" CWE id when one was given."""
+def _report_from_form(submitter: User | None) -> ReportIn | EncryptedReportIn:
+    """The report as parsing reads it, with the typed "other" CWE id when one was given, and
+    a signed-in researcher credited by their profile name unless they asked for no credit."""
     upload = request.files.get("encrypted_report_file")
     if request.form.get("kind") == "encrypted" and not (
         request.form.get("encrypted_report", "").strip() or (upload and upload.filename)
@@ -132,6 +134,14 @@ def _report_from_form() -> ReportIn | EncryptedReportIn:
                 "Some fields are invalid.", fields={"cwe": "Type the CWE id, such as CWE-1390."}
             )
         report = report.model_copy(update={"cwe": other})
+    if (
+        isinstance(report, ReportIn)
+        and report.credit is None
+        and not request.form.get("no_credit")
+        and submitter is not None
+        and submitter.display_name.strip()
+    ):
+        report = report.model_copy(update={"credit": submitter.display_name.strip()})
     return report
 
 
@@ -167,6 +177,7 @@ def _form_page(program: Program, errors: dict[str, str]) -> str:
         fingerprints=[key.fingerprint for key in active_keys(db(), program)],
         max_each=cfg.max_attachment_bytes,
         max_total=cfg.max_attachments_total_bytes,
+        profile_credit=(principal().user.display_name.strip() if principal().user else ""),
     )
 
 

@@ -141,6 +141,31 @@ def test_signed_in_researcher_sees_own_case_but_no_one_elses(
     assert app.test_client().get(f"/cases/{case_id}").status_code == 302  # to sign in
 
 
+def test_a_signed_in_researcher_is_credited_by_profile_name_unless_they_decline(
+    app: Flask, client: FlaskClient, program, db_session
+) -> None:
+    ada = make_user(app, "ada@example.org")
+    ada.display_name = "Ada Lovelace"
+    db_session.add(ada)
+    db_session.commit()
+    login(client, "ada@example.org")
+    form = client.get(FORM).get_data(as_text=True)
+    assert "you are credited as “Ada Lovelace”" in form
+    credit = re.compile(r"<dt>Credit</dt><dd>([^<]*)</dd>")
+
+    def credited(**overrides: Any) -> str:
+        created = _post(client, _form_data(client, credit="", **overrides))
+        assert created.status_code == 201, created.get_data(as_text=True)
+        page = client.get(f"/cases/{_case_id(created.get_data(as_text=True))}")
+        return html.unescape(credit.search(page.get_data(as_text=True)).group(1))
+
+    assert credited() == "Ada Lovelace"
+    assert credited(no_credit="1") == "no credit wanted"
+    typed = _post(client, _form_data(client, credit="A. L. of Analytical Engines"))
+    page = client.get(f"/cases/{_case_id(typed.get_data(as_text=True))}").get_data(as_text=True)
+    assert credit.search(page).group(1) == "A. L. of Analytical Engines"
+
+
 def test_canary_from_the_form_is_readable_by_the_vendor_only_in_its_program(
     app: Flask, client: FlaskClient, program
 ) -> None:
