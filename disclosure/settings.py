@@ -6,7 +6,7 @@ import os
 import secrets
 import tomllib
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -81,6 +81,19 @@ class Settings(BaseModel):
     require_2fa_for: frozenset[Literal["researcher", "vendor", "admin"]] = frozenset(
         {"vendor", "admin"}
     )
+    # The public /transparency page: what the operator states; empty ones read honestly as
+    # "not stated" (see disclosure/transparency/statement.py for what each default says).
+    transparency_hosting: str = Field("", max_length=1000)
+    transparency_region: str = Field("", max_length=200)
+    transparency_backups: str = Field("", max_length=1000)
+    transparency_subprocessors: str = Field("", max_length=2000)
+    transparency_retention: str = Field("", max_length=2000)
+    transparency_updated: date | None = None
+
+    @field_validator("transparency_updated", mode="before")
+    @classmethod
+    def _empty_date_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
 
     @field_validator("base_url")
     @classmethod

@@ -32,6 +32,7 @@ def all_blueprints() -> list[Blueprint]:
     from disclosure.publication.public import web as advisories_web
     from disclosure.reports import api as reports_api
     from disclosure.reports import web as reports_web
+    from disclosure.transparency import web as transparency_web
 
     return [
         meta.blueprint,
@@ -59,4 +60,5 @@ def all_blueprints() -> list[Blueprint]:
         incident_web.blueprint,
         metrics_web.blueprint,
         metrics_api.blueprint,
+        transparency_web.blueprint,
     ]

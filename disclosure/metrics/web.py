@@ -33,6 +33,7 @@ def program_page(slug: str) -> tuple[str, int]:
 @blueprint.get("/programs/<slug>/metrics/<figure>.csv", endpoint="program_csv")
 @requires(Permission.CASES_READ)
 def program_csv(slug: str, figure: str) -> Response:
+    _known(figure)
     period = parse_period(request.args, today=now().date())
     report = service.program_report(db(), principal(), slug, period, now=now())
     return _csv(report, figure, slug)
@@ -54,6 +55,7 @@ def overview_page() -> tuple[str, int]:
 @blueprint.get("/metrics/<figure>.csv", endpoint="overview_csv")
 @requires(Permission.CASES_READ)
 def overview_csv(figure: str) -> Response:
+    _known(figure)
     period = parse_period(request.args, today=now().date())
     slug = request.args.get("program", "")
     report = service.overview_report(db(), principal(), slug, period, now=now())
@@ -96,11 +98,13 @@ def _csv_url(key: str, report: MetricsReport | None, program: Program | None) ->
     return url_for("metrics.overview_csv", figure=key, **args)
 
 
-def _csv(report: MetricsReport, key: str, label: str) -> Response:
-    build = FIGURES.get(key)
-    if build is None:
+def _known(key: str) -> None:
+    if key not in FIGURES:
         raise NotFound(f"No figure {key!r}.")
-    figure: Figure = build(report.metrics)
+
+
+def _csv(report: MetricsReport, key: str, label: str) -> Response:
+    figure: Figure = FIGURES[key](report.metrics)
     period: Period = report.period
     name = f"{label}-{figure.key}-{period.start}-{period.end}.csv"
     return Response(

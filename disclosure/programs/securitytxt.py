@@ -82,6 +82,8 @@ def document(program: Program, *, base_url: str, canonical: str, expires: dateti
         f"Expires: {expires.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
         f"Encryption: {home}/pgp-key.asc",
         f"Policy: {home}",
+        # Where the data goes and who can read it (RFC 9116 allows several Policy fields).
+        f"Policy: {base_url}/transparency",
         "Preferred-Languages: en",
         f"Canonical: {canonical}",
         # CSAF 2.0 requirement 8: where a trusted provider's metadata is found.

@@ -27,6 +27,7 @@ PUBLIC_ENDPOINTS = {
     "programs.pgp_key",  # researchers need the public key to encrypt before signing in
     "programs.security_txt",  # RFC 9116: security contacts are published for anyone
     "programs.well_known_security_txt",  # RFC 9116 asks for it at /.well-known/, unauthenticated
+    "transparency.page",  # where data lives and who can read it, stated for everyone
     "calendar.feed",  # the secret token in the URL is the credential; calendar apps send no cookie
     # The published advisories are public; an unpublished one is in no table these read.
     "advisories.index",

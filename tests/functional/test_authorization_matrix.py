@@ -182,6 +182,7 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "metrics.overview": {"GET": frozenset({"admin"})},
     "metrics.overview_csv": {"GET": frozenset({"admin"})},
     "metrics_api.metrics": {"GET": VENDORS},  # each vendor sees the programs they may read
+    "transparency.page": {"GET": EVERYONE},
 }
 
 # Run last, each from a freshly signed-in client: they end sessions or revoke everything.

@@ -70,7 +70,7 @@ def test_program_security_txt_is_valid_and_signed_by_the_program_key(
     fields = parse_security_txt(text, url=f"{home}/security.txt", now=clock())
     assert fields["contact"][0] == f"{home}/report"
     assert fields["encryption"] == [f"{home}/pgp-key.asc"]
-    assert fields["policy"] == [home]
+    assert fields["policy"] == [home, f"{base_url(app)}/transparency"]
     assert fields["preferred-languages"] == ["en"]
     assert fields["expires"] == [(clock() + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")]
 
@@ -120,7 +120,7 @@ def test_well_known_security_txt_describes_the_first_open_program(
     url = f"{base_url(app)}/.well-known/security.txt"
     fields = parse_security_txt(response.get_data(as_text=True), url=url, now=clock())
     assert fields["canonical"] == [url]
-    assert fields["policy"] == [f"{base_url(app)}/programs/acme"]
+    assert fields["policy"] == [f"{base_url(app)}/programs/acme", f"{base_url(app)}/transparency"]
 
 
 @pytest.mark.parametrize(
