@@ -27,8 +27,12 @@ from tests.factories import (
     report_json,
 )
 
-# A small budget and a short window, so that recovery is seen within the test.
+# A small budget and a short window, so that recovery is seen within the test. Requests that
+# cost real work (a submission encrypts with gpg, a sign-in hashes with argon2) get a longer
+# window: on a loaded machine three of them could outlast two seconds, and the window would
+# end before the budget is spent.
 TIGHT = "3 per 2 seconds"
+SLOW = "3 per 8 seconds"
 
 Build = Callable[..., Flask]
 
@@ -79,10 +83,10 @@ def _spend(send: Callable[[], Any], budget: int) -> Any:
     return send()
 
 
-def _assert_limited(response: Any, *, api: bool) -> int:
+def _assert_limited(response: Any, *, api: bool, window: int = 2) -> int:
     assert response.status_code == 429
     wait = int(response.headers["Retry-After"])
-    assert 1 <= wait <= 3
+    assert 1 <= wait <= window + 1
     if api:
         error = response.get_json()["error"]
         assert error["code"] == "too_many_attempts"
@@ -157,7 +161,7 @@ def test_the_address_is_the_one_the_trusted_proxy_forwarded(build: Build) -> Non
 
 
 def test_report_submission_is_limited_per_address_on_the_form_and_the_api(build: Build) -> None:
-    app = build(ratelimit_submission=TIGHT)
+    app = build(ratelimit_submission=SLOW)
     make_program(app)
     client = app.test_client()
 
@@ -173,13 +177,13 @@ def test_report_submission_is_limited_per_address_on_the_form_and_the_api(build:
     assert form().status_code == 422  # counted whatever its outcome
     assert api().status_code == 201
     # The form and the API spend one budget.
-    wait = _assert_limited(form(), api=False)
-    _assert_limited(api(), api=True)
+    wait = _assert_limited(form(), api=False, window=8)
+    _assert_limited(api(), api=True, window=8)
     _recovers(api, wait)
 
 
 def test_report_submission_is_limited_per_account(build: Build) -> None:
-    app = build(ratelimit_submission_account="2 per 2 seconds")
+    app = build(ratelimit_submission_account="2 per 8 seconds")
     make_program(app)
     researcher = make_user(app, "ada@example.org", UserRole.RESEARCHER)
     raw = make_token(app, researcher, TokenScope.REPORTS_SUBMIT)
@@ -189,7 +193,7 @@ def test_report_submission_is_limited_per_account(build: Build) -> None:
         client = _from(app, next(addresses))
         return client.post("/api/v1/programs/acme/reports", json=report_json(), headers=bearer(raw))
 
-    wait = _assert_limited(_spend(submit, 2), api=True)
+    wait = _assert_limited(_spend(submit, 2), api=True, window=8)
     anonymous = app.test_client().post("/api/v1/programs/acme/reports", json=report_json())
     assert anonymous.status_code == 201  # an anonymous reporter has only the address limit
     _recovers(submit, wait)
