@@ -78,7 +78,7 @@ METRICS_PARAMS = (
     Param(
         "program",
         "query",
-        {"type": "string", "maxLength": 64},
+        {"type": "string", "maxLength": 64, "pattern": "^[^\\x00]*$"},  # NUL: 400
         "A program slug; empty: every program you may read (all of them for admins)",
     ),
     Param("start", "query", _DATE, "First day counted (YYYY-MM-DD); default: 11 months ago"),
@@ -93,6 +93,7 @@ METRICS_PARAMS = (
     response=MetricsOut,
     params=METRICS_PARAMS,
     errors={
+        400: "A query value contains a NUL character, which no field accepts",
         404: "No program with that slug whose metrics you may read",
         422: "start or end is not a date, or the range is empty or longer than ten years",
     },
