@@ -60,7 +60,9 @@ def test_researcher_turns_on_two_factor_and_signs_in_with_a_recovery_code(
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/login/code"))
     _fits(page)
-    assert page.evaluate("document.activeElement.id") == "code"  # the field has the focus
+    # The field has the focus: Chromium applies autofocus at its next rendering opportunity,
+    # which may come after the load event the URL wait ends on.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'code'")
     page.keyboard.type(codes[0])
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/account$"))
