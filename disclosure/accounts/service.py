@@ -109,18 +109,7 @@ def authenticate(
     user = find_user_by_email(session, email)
     if user and user.locked_until and user.locked_until > now:
         passwords.verify_password(None, password)  # same cost as any other attempt
-        record(
-            session,
-            Actor(user.id, user.email, ip_address),
-            "session.login_refused",
-            now=now,
-            subject_type="user",
-            subject_id=user.id,
-            details={"reason": "locked"},
-        )
-        raise TooManyAttempts(
-            f"Too many failed sign-ins. Try again after {user.locked_until:%H:%M} UTC."
-        )
+        refuse_if_locked(session, user, now=now, ip_address=ip_address)
     if not passwords.verify_password(user.password_hash if user else None, password):
         if user:
             _count_failure(session, user, limits, now, ip_address)
